@@ -1,0 +1,131 @@
+"""Typed events: one frozen dataclass per kind, subscribed by type."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from hearth.model import Value
+
+ActorKind = Literal["person", "rule", "copilot", "agent", "system", "adapter"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for a change: a person, a rule, the copilot, an MCP agent or the system."""
+
+    kind: ActorKind
+    id: str
+    role: str = "admin"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+SYSTEM = Actor("system", "hearth")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every bus event; `time` is the clock's epoch seconds."""
+
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(Event):
+    """A property's value changed."""
+
+    device: str
+    service: str
+    property: str
+    old: Value | None
+    new: Value
+    cause: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEvent(Event):
+    """A device emitted a MIoT-style event (doorbell ring, lock operated, …)."""
+
+    device: str
+    service: str
+    event: str
+    arguments: Mapping[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandIssued(Event):
+    """A command passed validation and was handed to its adapter."""
+
+    command_id: str
+    device: str
+    service: str
+    target: str
+    value: Any
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecorded(Event):
+    """A command's audit record (actor, command, result)."""
+
+    command_id: str
+    actor: Actor
+    device: str
+    service: str
+    target: str
+    value: Any
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notification(Event):
+    """A message for people (from a rule, the copilot or the system)."""
+
+    to: tuple[str, ...]
+    title: str
+    message: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFired(Event):
+    """A rule's run started or ended."""
+
+    rule: str
+    run_id: str
+    trigger: str
+    outcome: str = "started"
+
+
+@dataclass(frozen=True, slots=True)
+class PerceptionDetected(Event):
+    """A camera saw something: a person, a face, motion or a natural-language condition."""
+
+    camera: str
+    kind: str
+    count: int = 0
+    boxes: tuple[tuple[int, int, int, int], ...] = ()
+    confidence: float = 0.0
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReceived(Event):
+    """An HTTP webhook arrived."""
+
+    webhook: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HubStarted(Event):
+    """The hub finished starting."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubStopping(Event):
+    """The hub is about to stop."""

@@ -1,0 +1,47 @@
+"""Hearth's device model: specs, the built-in catalog, MIoT and VSS import, and the home file."""
+
+from hearth.model._catalog import DeviceType, builtin_types, device_type, initial_value
+from hearth.model._home import Area, Device, Floor, Home, Location, Person, Role, Zone, load_home, parse_home
+from hearth.model._miot import spec_from_miot
+from hearth.model._spec import (
+    ActionSpec,
+    Choice,
+    EventSpec,
+    Format,
+    PropertySpec,
+    ServiceSpec,
+    Spec,
+    Value,
+    ValueRange,
+)
+from hearth.model._vss import VEHICLE_SERVICE, iter_vss_leaves, spec_from_vss
+
+__all__ = [
+    "VEHICLE_SERVICE",
+    "ActionSpec",
+    "Area",
+    "Choice",
+    "Device",
+    "DeviceType",
+    "EventSpec",
+    "Floor",
+    "Format",
+    "Home",
+    "Location",
+    "Person",
+    "PropertySpec",
+    "Role",
+    "ServiceSpec",
+    "Spec",
+    "Value",
+    "ValueRange",
+    "Zone",
+    "builtin_types",
+    "device_type",
+    "initial_value",
+    "iter_vss_leaves",
+    "load_home",
+    "parse_home",
+    "spec_from_miot",
+    "spec_from_vss",
+]
