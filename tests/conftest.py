@@ -9,9 +9,8 @@ import pytest
 from hearth.hub import load_home_or_demo
 from hearth.model import Home
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-if not SHARED_DATA.exists():
-    SHARED_DATA = Path(__file__).resolve().parent / "data"
+# A copy of the MIoT and VSS reference files lives in tests/data so a clean checkout is self-contained.
+SHARED_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
