@@ -50,6 +50,10 @@ class HubConfig:
     speed: float = 1.0
     seed: int = 1
     history_len: int = 256
+    rules: Path | None = None
+    data_dir: Path | None = None
+    http_host: str | None = None
+    http_port: int = 8480
 
 
 @dataclass
@@ -126,7 +130,7 @@ def _load_subsystems() -> None:
     # Importing a subsystem module registers its starter; absent optional parts are simply not started.
     import importlib
 
-    for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.automation.hub"):
+    for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.automation.hub", "hearth.api.hub"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
