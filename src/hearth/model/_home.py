@@ -36,6 +36,7 @@ class Area:
     name: str
     aliases: tuple[str, ...] = ()
     floor: str | None = None
+    shared: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ class _Floor(_Named):
 
 class _Area(_Named):
     floor: str | None = None
+    shared: bool = True
 
 
 def _yaml_keys(value: Any) -> Any:
@@ -256,7 +258,7 @@ class _Loader:
             raise self.fail(path, _explain(err)) from None
         types = self._types(raw)
         floors = self._unique("floors", [Floor(f.id, f.name or f.id, tuple(f.aliases), f.level) for f in raw.floors])
-        areas = self._unique("areas", [Area(a.id, a.name or a.id, tuple(a.aliases), a.floor) for a in raw.areas])
+        areas = self._unique("areas", [Area(a.id, a.name or a.id, tuple(a.aliases), a.floor, a.shared) for a in raw.areas])
         for i, area in enumerate(raw.areas):
             if area.floor is not None and area.floor not in floors:
                 raise self.fail(["areas", i, "floor"], f"unknown floor {area.floor!r}")
