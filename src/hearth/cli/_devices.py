@@ -33,16 +33,15 @@ def _fmt(value: Value | None) -> str:
 def devices(home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the home's devices."""
     with session(home) as s:
-        rows = [
-            {"id": d.id, "name": d.name, "type": d.type, "area": d.area or "", "aliases": list(d.aliases)}
-            for d in s.home.devices.values()
-        ]
+        found = list(s.home.devices.values())
     if as_json:
+        rows = [{"id": d.id, "name": d.name, "type": d.type, "area": d.area or "", "aliases": list(d.aliases)}
+                for d in found]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     table = Table("id", "name", "type", "area")
-    for row in rows:
-        table.add_row(row["id"], row["name"], row["type"], row["area"])
+    for d in found:
+        table.add_row(d.id, d.name, d.type, d.area or "")
     Console().print(table)
 
 

@@ -64,6 +64,7 @@ class CommandResult:
     command: Command
     ok: bool
     message: str = ""
+    error: HearthError | None = None
 
 
 class Adapter(Protocol):
@@ -161,7 +162,7 @@ class CommandPath:
         try:
             valid = self.check(command, actor)
         except CommandRejected as exc:
-            return self._record(command, actor, ok=False, message=str(exc))
+            return self._record(command, actor, ok=False, message=str(exc), error=exc)
         device = self.home.devices[valid.device]
         adapter = self._adapters.get(device.adapter) or self._adapters.get("default")
         if adapter is None:
@@ -173,16 +174,19 @@ class CommandPath:
         try:
             await adapter.execute(valid, device)
         except HearthError as exc:
-            return self._record(valid, actor, ok=False, message=str(exc))
+            return self._record(valid, actor, ok=False, message=str(exc), error=exc)
         except Exception as exc:  # an adapter bug must not take the caller down; it is audited
             log.exception("adapter %s failed", adapter.name)
-            return self._record(valid, actor, ok=False, message=str(AdapterError(f"{adapter.name}: {exc}")))
+            error = AdapterError(f"{adapter.name}: {exc}")
+            return self._record(valid, actor, ok=False, message=str(error), error=error)
         return self._record(valid, actor, ok=True, message="ok")
 
-    def _record(self, command: Command, actor: Actor, *, ok: bool, message: str) -> CommandResult:
+    def _record(
+        self, command: Command, actor: Actor, *, ok: bool, message: str, error: HearthError | None = None
+    ) -> CommandResult:
         value = command.value if command.property is not None else dict(command.args)
         record = AuditRecorded(self._clock.now(), command.id, actor, command.device, command.service, command.target,
                                value, ok, message)
         self.audit.append(record)
         self._bus.publish(record)
-        return CommandResult(command, ok, message)
+        return CommandResult(command, ok, message, error)
