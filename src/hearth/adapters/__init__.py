@@ -1,0 +1,1 @@
+"""Adapters: the edges where Hearth talks to devices, cars and phones."""
