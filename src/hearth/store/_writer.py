@@ -1,0 +1,288 @@
+"""The writer thread: takes state changes and audit records off the hot path and commits them in batches.
+
+Publishing threads only append an event to a deque. The writer drains it in large batches, one transaction
+each (`executemany` over prepared statements; the current-state upsert keeps only the last change per
+property in a batch). The queue is bounded by `max_pending` items: when a publisher finds it full, that
+publisher waits until the writer has committed everything queued so far (back-pressure, so the hub slows
+to disk speed). Nothing is ever dropped while the store is healthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hearth.core import AuditRecorded, Event, StateChanged
+from hearth.errors import StoreError
+from hearth.store import _schema
+from hearth.store._codec import encode, encode_json
+
+log = logging.getLogger(__name__)
+
+StateKey = tuple[str, str, str]
+Op = Callable[[sqlite3.Connection], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    """Counters of what the writer has done so far."""
+
+    pending: int
+    committed_changes: int
+    committed_audits: int
+    batches: int
+    backpressure_waits: int
+    failed: str | None
+
+
+class _Mark:
+    """A point in the queue: finished once everything queued before it has committed (and `op` has run)."""
+
+    __slots__ = ("callback", "done", "error", "op", "result")
+
+    def __init__(self, op: Op | None = None, callback: Callable[[_Mark], None] | None = None) -> None:
+        self.op = op
+        self.callback = callback
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: StoreError | None = None
+
+    def finish(self, error: StoreError | None) -> None:
+        self.error = error
+        self.done.set()
+        if self.callback is not None:
+            self.callback(self)
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class Writer:
+    """Owns the write connection and the thread that commits queued events."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: str,
+        ids: dict[StateKey, int],
+        *,
+        max_pending: int,
+        batch_size: int,
+        interval: float,
+    ) -> None:
+        if max_pending < 1 or batch_size < 1:
+            raise ValueError("max_pending and batch_size must be positive")
+        self._conn = conn
+        self._path = path
+        self._ids = ids
+        self._next_id = max(ids.values(), default=0) + 1
+        self._queue: deque[Event | _Mark] = deque()
+        self._wake = threading.Event()
+        self._max_pending = max_pending
+        self._batch_size = batch_size
+        self._wake_at = min(batch_size, max_pending)
+        self._interval = interval
+        self._stopping = False
+        self._error: StoreError | None = None
+        self._changes = self._audits = self._batches = self._waits = 0
+        self._thread = threading.Thread(target=self._run, name=f"hearth-store-writer:{path}", daemon=True)
+
+    def start(self) -> None:
+        """Start the writer thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Commit everything queued, then end the thread."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def listener(self) -> Callable[[Event], None]:
+        """The bus listener: append and return; only a full queue or a due batch costs more."""
+        queue = self._queue
+        append = queue.append
+        wake_at = self._wake_at
+        slow = self._crowded
+
+        def enqueue(event: Event) -> None:
+            append(event)
+            if len(queue) >= wake_at:
+                slow()
+
+        return enqueue
+
+    def _crowded(self) -> None:
+        if self._error is not None:
+            self._queue.clear()  # the store has failed: nothing here can be acknowledged any more
+            raise self._error
+        if self._stopping:
+            raise StoreError(f"{self._path}: the store is closed")
+        if len(self._queue) >= self._max_pending:
+            self._waits += 1
+            self.flush()
+        elif not self._wake.is_set():
+            self._wake.set()
+
+    def submit(self, op: Op | None = None, callback: Callable[[_Mark], None] | None = None) -> _Mark:
+        """Queue a mark (optionally running `op` on the write connection) and wake the writer."""
+        if self._error is not None:
+            raise self._error
+        if self._stopping and not self._thread.is_alive():
+            raise StoreError(f"{self._path}: the store is closed")
+        mark = _Mark(op, callback)
+        self._queue.append(mark)
+        self._wake.set()
+        return mark
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything queued before this call has committed; raise StoreError if it cannot."""
+        mark = self.submit()
+        if not mark.done.wait(timeout):
+            raise StoreError(f"{self._path}: writes not committed within {timeout} s")
+        mark.outcome()
+
+    def run(self, op: Op) -> Any:
+        """Run `op` on the write connection after everything queued so far; return its result."""
+        mark = self.submit(op)
+        mark.done.wait()
+        return mark.outcome()
+
+    async def wait_durable(self) -> None:
+        """Wait, without blocking the event loop, until everything queued so far has committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def settle(mark: _Mark) -> None:
+            if not future.done():
+                if mark.error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(mark.error)
+
+        def from_writer(mark: _Mark) -> None:
+            loop.call_soon_threadsafe(settle, mark)
+
+        self.submit(callback=from_writer)
+        await future
+
+    def stats(self) -> WriterStats:
+        """Current counters."""
+        error = None if self._error is None else str(self._error)
+        return WriterStats(len(self._queue), self._changes, self._audits, self._batches, self._waits, error)
+
+    def _run(self) -> None:
+        queue = self._queue
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            while queue:
+                self._write_chunk()
+            if self._stopping and not queue:
+                return
+
+    def _write_chunk(self) -> None:
+        queue = self._queue
+        items = [queue.popleft() for _ in range(min(len(queue), self._batch_size))]
+        changes = [e for e in items if type(e) is StateChanged]
+        audits = [e for e in items if type(e) is AuditRecorded]
+        marks = [e for e in items if type(e) is _Mark]
+        if self._error is None and (changes or audits):
+            try:
+                self._commit(changes, audits)
+            except Exception as exc:  # any failure here must reach the waiting callers, not vanish
+                self._fail(exc)
+        for mark in marks:
+            self._finish(mark)
+
+    def _finish(self, mark: _Mark) -> None:
+        if self._error is None and mark.op is not None:
+            try:
+                mark.result = mark.op(self._conn)
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                mark.finish(StoreError(f"{self._path}: {exc}"))
+                return
+        try:
+            mark.finish(self._error)
+        except Exception:  # a waiter's callback must not stop the writer
+            log.exception("store acknowledgement callback failed")
+
+    def _fail(self, exc: Exception) -> None:
+        log.error("%s: writing failed, the store stops accepting writes: %s", self._path, exc)
+        error = StoreError(f"{self._path}: writing failed: {exc}")
+        error.__cause__ = exc
+        self._error = error
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("%s: rollback failed", self._path)
+
+    def _commit(self, changes: list[StateChanged], audits: list[AuditRecorded]) -> None:
+        new_keys = self._assign_ids(changes)
+        ids = self._ids
+        # Fast path: bind values as they are; the kind column is `type is bool` (binds as 0/1).
+        rows = [
+            (ids[(e.device, e.service, e.property)], e.time, e.new, e.new.__class__ is bool) for e in changes
+        ]
+        try:
+            self._transaction(new_keys, rows, audits)
+        except (OverflowError, UnicodeEncodeError, sqlite3.InterfaceError, sqlite3.ProgrammingError):
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            self._transaction(new_keys, self._careful_rows(changes), audits)
+        self._changes += len(changes)
+        self._audits += len(audits)
+        self._batches += 1
+
+    def _assign_ids(self, changes: list[StateChanged]) -> list[tuple[int, str, str, str]]:
+        ids = self._ids
+        new: list[tuple[int, str, str, str]] = []
+        for e in changes:
+            key = (e.device, e.service, e.property)
+            if key not in ids:
+                ids[key] = self._next_id
+                new.append((self._next_id, *key))
+                self._next_id += 1
+        return new
+
+    def _careful_rows(self, changes: list[StateChanged]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for e in changes:
+            try:
+                stored, kind = encode(e.new)
+            except StoreError as exc:
+                log.error("%s: skipping %s.%s.%s: %s", self._path, e.device, e.service, e.property, exc)
+                continue
+            rows.append((self._ids[(e.device, e.service, e.property)], e.time, stored, kind))
+        return rows
+
+    def _transaction(
+        self, new_keys: list[tuple[int, str, str, str]], rows: list[tuple[Any, ...]], audits: list[AuditRecorded]
+    ) -> None:
+        conn = self._conn
+        conn.execute("BEGIN")
+        if new_keys:
+            conn.executemany(_schema.INSERT_KEY, new_keys)
+        if rows:
+            conn.executemany(_schema.INSERT_HISTORY, rows)
+            latest = {row[0]: row for row in rows}
+            conn.executemany(_schema.UPSERT_STATE, latest.values())
+        if audits:
+            conn.executemany(_schema.INSERT_AUDIT, [_audit_row(a) for a in audits])
+        conn.execute("COMMIT")
+
+
+def _audit_row(a: AuditRecorded) -> tuple[Any, ...]:
+    return (a.time, a.command_id, a.actor.kind, a.actor.id, a.actor.role, a.device, a.service, a.target,
+            encode_json(a.value), a.ok, a.message)
