@@ -77,6 +77,9 @@ async def test_tool_conversation_turns_on_a_light_through_the_command_path(house
     assert answer["tool_call_id"] == "c-on" and json.loads(answer["content"])["status"] == "ok"
     assistant = [m for m in last.messages if m["role"] == "assistant"]
     assert assistant[-1]["tool_calls"][0]["id"] == "c-on"
+    data = json.loads(json.dumps(result.as_dict()))
+    assert data["commands"] == [{"device": "kitchen_light", "service": "light", "property": "on", "value": True}]
+    assert data["llm"]["prompt_tokens"] == 150 and data["llm"]["trace"][1]["tool"] == "set_property"
 
 
 async def test_reasoning_content_is_echoed_back_on_the_assistant_turn(house: Household) -> None:
@@ -295,7 +298,7 @@ async def test_rules_are_proposed_for_confirmation_never_enabled(house: Househol
     assert not result.rules
 
     parsed: list[Any] = []
-    monkeypatch.setattr("hearth.copilot._llm_tools._rule_parser", lambda: parsed.append)
+    monkeypatch.setattr("hearth.copilot._llm_tools._rule_parser", lambda: lambda rule, home: parsed.append(rule))
     async with FakeLLMServer([_rule_call("just: [text"), _rule_call("name: x\nactions: []\n"), _rule_call(RULE),
                               say("Rule added!")]) as server:
         result = await house.ask("when the door opens light the porch", server.config())
@@ -331,3 +334,20 @@ async def test_endpoint_failures_become_error_results_with_reasons(house: Househ
         result = await house.ask("hi", server.config())
     assert result.status == "error" and "HEARTH_LLM_API_KEY" in result.reply and "bad key" in result.reply
     assert re.search(r"HTTP 401", result.error or "")
+
+
+async def test_the_automation_engines_rule_parser_is_found_at_run_time(house: Household,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import hearth.automation
+    from hearth.errors import RuleError
+
+    def parse_rule(rule: Any) -> None:
+        if rule["name"] != "porch":
+            raise RuleError("unknown device 'porch_lamp'")
+
+    monkeypatch.setattr(hearth.automation, "parse_rule", parse_rule, raising=False)
+    script = [_rule_call(RULE.replace("name: porch", "name: other")), _rule_call(RULE), say("Confirm?")]
+    async with FakeLLMServer(script) as server:
+        result = await house.ask("when the door opens light the porch", server.config())
+    assert result.trace[0].result == {"error": "unknown device 'porch_lamp'"}
+    assert result.trace[1].ok and len(result.rules) == 1 and result.status == "clarify"

@@ -68,6 +68,28 @@ class AgentResult:
     steps: int = 0
     error: str | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data in the shape `hearth ask --json` uses, plus the LLM's own figures."""
+        return {
+            "status": self.status, "reply": self.reply,
+            "commands": [command_dict(c) for c in self.commands],
+            "pending": [command_dict(c) for c in self.pending],
+            "rules": [dict(r) for r in self.rules],
+            "llm": {"steps": self.steps, "latency_ms": self.latency_ms, "error": self.error,
+                    "prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens,
+                    "trace": [{"tool": t.name, "arguments": None if t.arguments is None else dict(t.arguments),
+                               "ok": t.ok} for t in self.trace]},
+        }
+
+
+def command_dict(command: Command) -> dict[str, Any]:
+    """A command as the ask contract writes it: device, service, then property and value or action and args."""
+    if command.property is not None:
+        return {"device": command.device, "service": command.service, "property": command.property,
+                "value": command.value}
+    return {"device": command.device, "service": command.service, "action": command.action,
+            "args": dict(command.args)}
+
 
 @dataclass
 class _Run:

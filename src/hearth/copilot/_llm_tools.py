@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from hearth.core import Actor, Command, CommandPath, StateStore
+from hearth.core import Actor, Command, CommandPath, StateStore, validate_command
 from hearth.errors import CommandRejected, ConfirmationRequired, HearthError, PermissionDenied, SpecError
 from hearth.model import Device, Home, PropertySpec
 
@@ -177,26 +178,21 @@ class HomeTools:
         return await self._run(Command(dev.id, service, action=action, args=dict(raw_args)))
 
     async def _run(self, command: Command) -> ToolOutcome:
-        try:
-            valid = self.commands.check(command, self.actor)
-        except ConfirmationRequired as exc:
-            await self.commands.execute(command, self.actor)  # refused again, but now in the audit log
-            return ToolOutcome({"status": "needs_confirmation", "message": str(exc),
+        # One execute: refused attempts are audited too ("the copilot tried to unlock the door").
+        result = await self.commands.execute(command, self.actor)
+        if isinstance(result.error, ConfirmationRequired):
+            return ToolOutcome({"status": "needs_confirmation", "message": result.message,
                                 "note": "Not done. Only the user can confirm this; ask them. Do not retry."},
-                               ok=False, pending=command)
-        except PermissionDenied as exc:
-            await self.commands.execute(command, self.actor)
-            return ToolOutcome({"status": "denied", "error": str(exc)}, ok=False, rejected=command)
-        except CommandRejected as exc:
-            await self.commands.execute(command, self.actor)
-            return ToolOutcome({"status": "rejected", "error": str(exc)}, ok=False, rejected=command)
-        result = await self.commands.execute(valid, self.actor)
+                               ok=False, pending=validate_command(self.home, command))
         if not result.ok:
-            return ToolOutcome({"status": "failed", "error": result.message}, ok=False, rejected=valid)
-        content: dict[str, Any] = {"status": "ok", "command": valid.describe()}
-        if valid.property is not None:
-            content["value"] = self.state.values.get((valid.device, valid.service, valid.property))
-        return ToolOutcome(content, ok=True, executed=valid)
+            status = "denied" if isinstance(result.error, PermissionDenied) else (
+                "rejected" if isinstance(result.error, CommandRejected) else "failed")
+            return ToolOutcome({"status": status, "error": result.message}, ok=False, rejected=result.command)
+        done = result.command
+        content: dict[str, Any] = {"status": "ok", "command": done.describe()}
+        if done.property is not None:
+            content["value"] = self.state.values.get((done.device, done.service, done.property))
+        return ToolOutcome(content, ok=True, executed=done)
 
     def _create_rule(self, args: Mapping[str, Any]) -> ToolOutcome:
         text = args.get("yaml")
@@ -214,7 +210,7 @@ class HomeTools:
         parse_rule = _rule_parser()
         if parse_rule is None:
             return _error("rules not available: this Hearth has no automation engine installed")
-        parse_rule(rule)  # raises RuleError (a HearthError) with the reason
+        parse_rule(rule, self.home)  # raises RuleError (a HearthError) with the reason
         return ToolOutcome({"status": "needs_confirmation", "note": "Proposed, not enabled; the user must confirm."},
                            ok=True, rule=rule)
 
@@ -223,14 +219,29 @@ class HomeTools:
         return ToolOutcome({"status": "declined"}, ok=True, declined=(kind, str(args.get("reason", ""))))
 
 
-def _rule_parser() -> Callable[[Any], Any] | None:
-    # The automation engine is optional and may not be built yet; find it at run time.
+def _rule_parser() -> Callable[[Any, Home], Any] | None:
+    # The automation engine is optional; find its rule parser at run time. It is called with the rule and the
+    # home when it takes two arguments, so it can check devices and properties too.
     try:
         module = importlib.import_module("hearth.automation")
     except ImportError:
         return None
-    parser = getattr(module, "parse_rule", None)
-    return parser if callable(parser) else None
+    for name in ("parse_rule", "validate_rule"):
+        parser = getattr(module, name, None)
+        if callable(parser):
+            return _with_home(parser)
+    return None
+
+
+def _with_home(parser: Callable[..., Any]) -> Callable[[Any, Home], Any]:
+    try:
+        positional = [p for p in inspect.signature(parser).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        positional = []
+    if len(positional) >= 2:
+        return parser
+    return lambda rule, _home: parser(rule)
 
 
 def _address(dev: Device, service: str, prop: str) -> tuple[str, str]:
