@@ -230,6 +230,17 @@ async def test_tool_calls_written_in_the_text_are_understood(house: Household) -
     assert (result.status, result.reply) == ("answered", "The garage door is closed.")
 
 
+async def test_tool_calls_per_turn_are_bounded_and_repeated_questions_merged(house: Household) -> None:
+    unlock = tool_call("set_property", {"device": "front_door_lock", "property": "locked", "value": "false"})
+    script = [call_tools(*[unlock] * 20), say("Please confirm.")]
+    async with FakeLLMServer(script) as server:
+        result = await house.ask("unlock", server.config())
+    answers = [json.loads(m["content"]) for m in _tool_messages(server.requests[1])]
+    assert len(answers) == 20 and answers[-1] == {"error": "at most 16 tool calls per turn"}
+    assert result.status == "clarify" and len(result.pending) == 1 and result.pending[0].value is False
+    assert "unlock the door (Front door lock)" in result.reply
+
+
 async def test_a_model_that_never_stops_calling_tools_is_stopped(house: Household) -> None:
     async with FakeLLMServer(lambda _: call_tools(tool_call("list_areas", {}))) as server:
         result = await house.ask("tell me everything", server.config(max_steps=4))

@@ -8,7 +8,7 @@ import pytest
 
 from hearth.copilot._llm_client import ChatClient, LLMConfig, parse_completion
 from hearth.errors import CopilotError
-from hearth.testing import FakeLLMServer, Reply, garbage, hang, http_error, say
+from hearth.testing import FakeLLMServer, Reply, drop, garbage, hang, http_error, say
 
 HELLO = [{"role": "user", "content": "hello"}]
 
@@ -56,6 +56,15 @@ async def test_429_is_retried_with_bounded_backoff_then_succeeds() -> None:
         answer = await client.complete(HELLO)
     assert answer.content == "hi" and len(server.requests) == 3
     assert waits == [4.0, 1.0]  # Retry-After honoured up to max_backoff; then exponential
+
+
+async def test_a_dropped_connection_is_retried_within_the_bound() -> None:
+    async with FakeLLMServer([drop(), say("hi")]) as server, ChatClient(server.config()) as client:
+        assert (await client.complete(HELLO)).content == "hi"
+    async with FakeLLMServer([drop()] * 3) as server, ChatClient(server.config(retries=2)) as client:
+        with pytest.raises(CopilotError, match="closed the connection without answering"):
+            await client.complete(HELLO)
+    assert len(server.requests) == 3
 
 
 async def test_retries_are_bounded() -> None:

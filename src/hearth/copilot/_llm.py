@@ -15,6 +15,7 @@ from hearth.errors import CopilotError
 from hearth.model import Home
 
 AgentStatus = Literal["done", "answered", "clarify", "refused", "unsupported", "error"]
+MAX_CALLS_PER_STEP = 16
 PROMPT_DEVICES = 150  # devices listed up front; larger homes are browsed with list_devices
 DATA_OPEN, DATA_CLOSE = "<home-data>", "</home-data>"
 
@@ -111,6 +112,7 @@ def home_data_block(home: Home, limit: int = PROMPT_DEVICES) -> str:
     devices = list(home.devices.values())
     data: dict[str, Any] = {
         "home": home.name,
+        "timezone": home.timezone,
         "areas": [{"id": a.id, "name": a.name, "aliases": list(a.aliases)} for a in home.areas.values()],
         "devices": [device_summary(d) for d in devices[:limit]],
     }
@@ -161,8 +163,11 @@ async def _loop(client: ChatClient, text: str, lang: str, tools: HomeTools, run:
             if not completion.tool_calls:
                 run.answer = completion.content
                 return
-            for call in completion.tool_calls:
-                outcome = await tools.call(call.name, call.arguments)
+            for index, call in enumerate(completion.tool_calls):
+                if index < MAX_CALLS_PER_STEP:
+                    outcome = await tools.call(call.name, call.arguments)
+                else:  # every call still needs an answer, or the next request is malformed
+                    outcome = ToolOutcome({"error": f"at most {MAX_CALLS_PER_STEP} tool calls per turn"}, ok=False)
                 run.outcomes.append(outcome)
                 run.trace.append(ToolTrace(call.name, call.arguments, outcome.content, outcome.ok))
                 messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name,
@@ -172,7 +177,10 @@ async def _loop(client: ChatClient, text: str, lang: str, tools: HomeTools, run:
 
 
 def _result(run: _Run, lang: str, home: Home, config: LLMConfig, latency_ms: float) -> AgentResult:
-    executed, pending, rejected, rules = run.of("executed"), run.of("pending"), run.of("rejected"), run.of("rule")
+    executed, rejected, rules = run.of("executed"), run.of("rejected"), run.of("rule")
+    # A model that asks twice for the same risky change gets one question.
+    pending = tuple({(c.device, c.service, c.target, repr(c.value), repr(c.args)): c for c in run.of("pending")}
+                    .values())
     declined: tuple[tuple[str, str], ...] = run.of("declined")
     status: AgentStatus
     reply = run.answer or ""

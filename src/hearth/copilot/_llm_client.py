@@ -156,20 +156,26 @@ class ChatClient:
         headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
         url = self.config.endpoint
         for attempt in range(self.config.retries + 1):
+            last = attempt == self.config.retries
             try:
                 response = await self._http.post(url, json=body, headers=headers, timeout=self.config.timeout)
             except httpx.TimeoutException as exc:
                 raise CopilotError(f"the LLM endpoint {url} did not answer within {self.config.timeout:g} s") from exc
+            except httpx.RemoteProtocolError as exc:
+                # A server that drops a kept-alive connection mid-request is worth another try.
+                if last:
+                    raise CopilotError(f"the LLM endpoint {url} closed the connection without answering") from exc
+                await self._sleep(self._backoff(attempt, ""))
+                continue
             except httpx.HTTPError as exc:
                 raise CopilotError(f"cannot reach the LLM endpoint {url}: {exc or type(exc).__name__}") from exc
-            if response.status_code not in _RETRYABLE or attempt == self.config.retries:
+            if response.status_code not in _RETRYABLE or last:
                 return response
-            await self._sleep(self._backoff(attempt, response))
+            await self._sleep(self._backoff(attempt, response.headers.get("retry-after", "")))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _backoff(self, attempt: int, response: httpx.Response) -> float:
+    def _backoff(self, attempt: int, retry_after: str) -> float:
         delay = self.config.retry_backoff * 2**attempt
-        retry_after = response.headers.get("retry-after", "")
         if retry_after.replace(".", "", 1).isdigit():
             delay = max(delay, float(retry_after))
         return float(min(delay, self.config.max_backoff))

@@ -18,12 +18,14 @@ MAX_BODY = 8 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One scripted HTTP answer; `hang` keeps the request open until the server closes (a timeout)."""
+    """One scripted HTTP answer; `hang` keeps the request open until the server closes (a timeout),
+    `drop` closes the connection without answering."""
 
     status: int = 200
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     hang: bool = False
+    drop: bool = False
 
     def payload(self) -> bytes:
         """The body as bytes: str and bytes are sent as they are, anything else as JSON."""
@@ -109,6 +111,11 @@ def garbage(text: str = "<html>not json</html>") -> Reply:
     return Reply(200, text, {"Content-Type": "text/html"})
 
 
+def drop() -> Reply:
+    """Close the connection without answering."""
+    return Reply(drop=True)
+
+
 def hang() -> Reply:
     """Never answer (until the server closes): lets the client's timeout fire."""
     return Reply(hang=True)
@@ -179,6 +186,8 @@ class FakeLLMServer:
                 reply = self._next(request)
                 if reply.hang:
                     await self._closing.wait()
+                    return
+                if reply.drop:
                     return
                 await _write(writer, reply)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
