@@ -134,6 +134,7 @@ class FakeLLMServer:
         self.requests: list[RecordedRequest] = []
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[asyncio.Task[Any]] = set()
         self._closing = asyncio.Event()
         self.port = 0
 
@@ -156,10 +157,13 @@ class FakeLLMServer:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         self._closing.set()
-        for writer in list(self._writers):
-            writer.close()
         if self._server is not None:
             self._server.close()
+        for writer in list(self._writers):
+            writer.close()  # the connection's reader sees EOF and its handler returns
+        # asyncio.Server (3.11) does not wait for its handlers; this does, so none outlives the server.
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        if self._server is not None:
             await self._server.wait_closed()
 
     def _next(self, request: RecordedRequest) -> Reply:
@@ -173,6 +177,10 @@ class FakeLLMServer:
         return item if isinstance(item, Reply) else completion(item)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
         self._writers.add(writer)
         try:
             while not self._closing.is_set():
