@@ -362,3 +362,25 @@ async def test_the_automation_engines_rule_parser_is_found_at_run_time(house: Ho
         result = await house.ask("when the door opens light the porch", server.config())
     assert result.trace[0].result == {"error": "unknown device 'porch_lamp'"}
     assert result.trace[1].ok and len(result.rules) == 1 and result.status == "clarify"
+
+
+async def test_guests_see_only_shared_rooms_and_devices_and_children_make_no_rules(house: Household) -> None:
+    guest = Actor("copilot", "visitor", "guest")
+    script = [call_tools(tool_call("get_state", {"device": "alice"}), tool_call("get_state", {"device": "主卧空调"}),
+                         tool_call("list_areas", {}), tool_call("list_devices", {}),
+                         tool_call("get_state", {"device": "living_tv"})),
+              say("ok")]
+    async with FakeLLMServer(script) as server:
+        result = await house.ask("where is Alice?", server.config(), actor=guest)
+    hidden_person, hidden_ac, areas, devices, tv = (t.result for t in result.trace)
+    assert "unknown device 'alice'" in hidden_person["error"] and "unknown device" in hidden_ac["error"]
+    assert "master_bedroom" not in {a["id"] for a in areas["areas"]}
+    seen = {d["id"] for d in devices["devices"]}
+    assert "living_tv" in seen and not seen & {"alice", "alice_phone", "master_ac", "kids_light"}
+    assert tv["id"] == "living_tv"
+    system = server.requests[0].messages[0]["content"]
+    assert "alice_phone" not in system and "master_ac" not in system and "living_tv" in system
+
+    async with FakeLLMServer([_rule_call(RULE), say("ok")]) as server:
+        result = await house.ask("make a rule", server.config(), actor=Actor("copilot", "mia", "child"))
+    assert result.trace[0].result == {"error": "a child may not create rules; ask an adult"}

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hearth.copilot._llm_client import ChatClient, LLMConfig, Usage
-from hearth.copilot._llm_tools import TOOL_SCHEMAS, WRITE_TOOLS, HomeTools, ToolOutcome, device_summary
-from hearth.core import Actor, Command, CommandPath, StateStore, is_risky
+from hearth.copilot._llm_tools import TOOL_SCHEMAS, WRITE_TOOLS, HomeTools, ToolOutcome, device_summary, visible_to
+from hearth.core import SYSTEM, Actor, Command, CommandPath, StateStore, is_risky
 from hearth.errors import CopilotError
 from hearth.model import Home
 
@@ -107,13 +107,14 @@ class _Run:
         return tuple(getattr(o, attr) for o in self.outcomes if getattr(o, attr) is not None)
 
 
-def home_data_block(home: Home, limit: int = PROMPT_DEVICES) -> str:
-    """The home as JSON inside delimiters that the data itself cannot close."""
-    devices = list(home.devices.values())
+def home_data_block(home: Home, actor: Actor | None = None, limit: int = PROMPT_DEVICES) -> str:
+    """The home as the actor may see it, as JSON inside delimiters that the data itself cannot close."""
+    areas, visible = visible_to(home, actor or SYSTEM)
+    devices = list(visible.values())
     data: dict[str, Any] = {
         "home": home.name,
         "timezone": home.timezone,
-        "areas": [{"id": a.id, "name": a.name, "aliases": list(a.aliases)} for a in home.areas.values()],
+        "areas": [{"id": a.id, "name": a.name, "aliases": list(a.aliases)} for a in areas.values()],
         "devices": [device_summary(d) for d in devices[:limit]],
     }
     if len(devices) > limit:
@@ -127,10 +128,10 @@ def _json_text(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def system_prompt(home: Home, lang: str) -> str:
+def system_prompt(home: Home, lang: str, actor: Actor | None = None) -> str:
     """The fixed instructions followed by the home's data block."""
     rules = _SYSTEM.format(language=_LANGUAGES.get(lang, "the user's language"), open=DATA_OPEN, close=DATA_CLOSE)
-    return f"{rules}\n{home_data_block(home)}"
+    return f"{rules}\n{home_data_block(home, actor)}"
 
 
 async def run_agent(text: str, lang: str, home: Home, state: StateStore, commands: CommandPath, actor: Actor,
@@ -148,7 +149,7 @@ async def run_agent(text: str, lang: str, home: Home, state: StateStore, command
 
 
 async def _loop(client: ChatClient, text: str, lang: str, tools: HomeTools, run: _Run) -> None:
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt(tools.home, lang)},
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt(tools.home, lang, tools.actor)},
                                       {"role": "user", "content": text}]
     try:
         while run.steps < client.config.max_steps:

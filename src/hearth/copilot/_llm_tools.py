@@ -12,8 +12,10 @@ import yaml
 
 from hearth.core import Actor, Command, CommandPath, StateStore, validate_command
 from hearth.errors import CommandRejected, ConfirmationRequired, HearthError, PermissionDenied, SpecError
-from hearth.model import Device, Home, PropertySpec
+from hearth.model import Area, Device, Home, PropertySpec
 
+_PRIVATE_TYPES = frozenset({"person", "phone", "watch"})
+_RULE_ROLES = frozenset({"admin", "adult"})
 WRITE_TOOLS = frozenset({"set_property", "call_action"})
 LIST_LIMIT = 200  # devices per list_devices answer; a 1,000-device home is paged by area or type instead
 
@@ -77,6 +79,7 @@ class HomeTools:
         self.state = state
         self.commands = commands
         self.actor = actor
+        self.areas, self.devices = visible_to(home, actor)
         self._handlers: dict[str, Callable[[Mapping[str, Any]], Any]] = {
             "list_areas": self._list_areas, "list_devices": self._list_devices, "get_state": self._get_state,
             "set_property": self._set_property, "call_action": self._call_action,
@@ -101,11 +104,11 @@ class HomeTools:
         if not isinstance(ref, str) or not ref.strip():
             raise SpecError("name a device by its id (see list_devices)")
         key = ref.strip()
-        found = self.home.devices.get(key)
+        found = self.devices.get(key)
         if found is not None:
             return found
         folded = key.casefold()
-        hits = [d for d in self.home.devices.values()
+        hits = [d for d in self.devices.values()
                 if d.name.casefold() == folded or any(a.casefold() == folded for a in d.aliases)]
         if len(hits) == 1:
             return hits[0]
@@ -115,7 +118,7 @@ class HomeTools:
 
     def _area(self, ref: str) -> str:
         folded = ref.strip().casefold()
-        for area in self.home.areas.values():
+        for area in self.areas.values():
             if folded in (area.id.casefold(), area.name.casefold(), *(a.casefold() for a in area.aliases)):
                 return area.id
         raise SpecError(f"unknown area {ref!r}; call list_areas for the ids")
@@ -123,11 +126,11 @@ class HomeTools:
     def _list_areas(self, _: Mapping[str, Any]) -> ToolOutcome:
         floors = [{"id": f.id, "name": f.name, "aliases": list(f.aliases)} for f in self.home.floors.values()]
         areas = [{"id": a.id, "name": a.name, "aliases": list(a.aliases), "floor": a.floor}
-                 for a in self.home.areas.values()]
+                 for a in self.areas.values()]
         return ToolOutcome({"floors": floors, "areas": areas}, ok=True)
 
     def _list_devices(self, args: Mapping[str, Any]) -> ToolOutcome:
-        devices = list(self.home.devices.values())
+        devices = list(self.devices.values())
         if args.get("area"):
             area = self._area(str(args["area"]))
             devices = [d for d in devices if d.area == area]
@@ -195,6 +198,8 @@ class HomeTools:
         return ToolOutcome(content, ok=True, executed=done)
 
     def _create_rule(self, args: Mapping[str, Any]) -> ToolOutcome:
+        if self.actor.role not in _RULE_ROLES:
+            return _error(f"a {self.actor.role} may not create rules; ask an adult")
         text = args.get("yaml")
         if not isinstance(text, str) or not text.strip():
             raise SpecError("create_rule needs the rule as YAML text")
@@ -217,6 +222,16 @@ class HomeTools:
     def _decline(self, args: Mapping[str, Any]) -> ToolOutcome:
         kind = "out_of_scope" if args.get("kind") == "out_of_scope" else "not_in_home"
         return ToolOutcome({"status": "declined"}, ok=True, declined=(kind, str(args.get("reason", ""))))
+
+
+def visible_to(home: Home, actor: Actor) -> tuple[dict[str, Area], dict[str, Device]]:
+    """The areas and devices an actor may see: guests get shared devices in shared areas and no people."""
+    if actor.role != "guest":
+        return dict(home.areas), dict(home.devices)
+    areas = {a.id: a for a in home.areas.values() if a.shared}
+    devices = {d.id: d for d in home.devices.values()
+               if d.shared and d.type not in _PRIVATE_TYPES and (d.area is None or d.area in areas)}
+    return areas, devices
 
 
 def _rule_parser() -> Callable[[Any, Home], Any] | None:
