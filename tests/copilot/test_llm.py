@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -259,7 +260,7 @@ async def test_risky_requests_ask_back_in_the_users_language(house: Household) -
     async with FakeLLMServer(script) as server:
         result = await house.ask("打开车库门和车库灯", server.config(), lang="zh")
     assert result.status == "clarify"
-    assert "请先确认" in result.reply and "打开车库门" in result.reply and "已打开" not in result.reply
+    assert result.reply == "已完成其他 1 项操作。请先确认：打开车库门（Garage door）。该操作尚未执行。"
     assert house.state.get("garage_door", "garage-door", "target-position") == 0
     assert house.state.get("garage_light", "light", "on") is True
     assert len(result.commands) == 1 and len(result.pending) == 1
@@ -340,11 +341,24 @@ async def test_list_devices_filters_and_reports_state(house: Household) -> None:
     assert result.status == "answered"
 
 
+async def test_an_empty_answer_is_an_error(house: Household) -> None:
+    async with FakeLLMServer([say("  ")]) as server:
+        result = await house.ask("hm", server.config())
+    assert (result.status, result.error) == ("error", "the model gave an empty answer")
+
+
 async def test_endpoint_failures_become_error_results_with_reasons(house: Household) -> None:
     async with FakeLLMServer([Reply(401, {"error": {"message": "bad key"}})]) as server:
         result = await house.ask("hi", server.config())
     assert result.status == "error" and "HEARTH_LLM_API_KEY" in result.reply and "bad key" in result.reply
     assert re.search(r"HTTP 401", result.error or "")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = LLMConfig(f"http://127.0.0.1:{port}/v1", "m", retry_backoff=0)
+    result = await house.ask("打开厨房灯", down, lang="zh")
+    assert result.status == "error" and result.reply.startswith("语言模型出错：cannot reach the LLM endpoint")
+    assert house.state.get("kitchen_light", "light", "on") is False
 
 
 async def test_the_automation_engines_rule_parser_is_found_at_run_time(house: Household,

@@ -188,7 +188,7 @@ def _result(run: _Run, lang: str, home: Home, config: LLMConfig, latency_ms: flo
     if run.error is not None:
         status, reply = "error", _say(lang, f"The language model failed: {run.error}", f"语言模型出错：{run.error}")
     elif pending or rules:
-        status, reply = "clarify", _confirm_text(lang, home, pending, rules)
+        status, reply = "clarify", _confirm_text(lang, home, pending, rules, len(executed))
     elif run.answer is None:
         status = "error"
         run.error = f"no answer after {config.max_steps} steps"
@@ -202,8 +202,11 @@ def _result(run: _Run, lang: str, home: Home, config: LLMConfig, latency_ms: flo
     elif any(t.name in WRITE_TOOLS for t in run.trace):
         status = "refused"  # every change it tried was rejected
         reply = reply or next(str(t.result.get("error", "")) for t in run.trace if t.name in WRITE_TOOLS)
-    else:
+    elif reply:
         status = "answered"
+    else:
+        status, run.error = "error", "the model gave an empty answer"
+        reply = _say(lang, "The language model gave no answer.", "语言模型没有给出回答。")
     return AgentResult(status, reply, executed, pending, rejected, rules, tuple(run.trace), run.usage,
                        round(latency_ms, 3), run.steps, run.error)
 
@@ -212,7 +215,8 @@ def _say(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _confirm_text(lang: str, home: Home, pending: tuple[Command, ...], rules: tuple[Mapping[str, Any], ...]) -> str:
+def _confirm_text(lang: str, home: Home, pending: tuple[Command, ...], rules: tuple[Mapping[str, Any], ...],
+                  done: int) -> str:
     # Written here, not by the model: whatever the model claims, nothing risky has happened yet.
     parts_en, parts_zh = [], []
     for cmd in pending:
@@ -223,5 +227,7 @@ def _confirm_text(lang: str, home: Home, pending: tuple[Command, ...], rules: tu
     if rules:
         parts_en.append(f"enable {len(rules)} new rule(s)")
         parts_zh.append(f"启用 {len(rules)} 条新规则")
-    return _say(lang, f"Please confirm before I go ahead: {'; '.join(parts_en)}. Nothing has been done yet.",
-                f"请先确认：{'；'.join(parts_zh)}。目前尚未执行。")
+    done_en = f"I made {done} other change(s). " if done else ""
+    done_zh = f"已完成其他 {done} 项操作。" if done else ""
+    return _say(lang, f"{done_en}Please confirm before I go ahead: {'; '.join(parts_en)}. That has not been done yet.",
+                f"{done_zh}请先确认：{'；'.join(parts_zh)}。该操作尚未执行。")
