@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hearth.copilot._llm import DATA_CLOSE, DATA_OPEN, AgentResult, home_data_block, run_agent
 from hearth.copilot._llm_client import LLMConfig
+from hearth.copilot._llm_tools import HomeTools
 from hearth.core import Actor, AuditRecorded, FakeClock
 from hearth.hub import build_core
 from hearth.model import Home, parse_home
@@ -398,3 +402,28 @@ async def test_guests_see_only_shared_rooms_and_devices_and_children_make_no_rul
     async with FakeLLMServer([_rule_call(RULE), say("ok")]) as server:
         result = await house.ask("make a rule", server.config(), actor=Actor("copilot", "mia", "child"))
     assert result.trace[0].result == {"error": "a child may not create rules; ask an adult"}
+
+
+_arg = st.one_of(st.none(), st.booleans(), st.integers(-5, 200), st.text(max_size=12),
+                 st.sampled_from(["kitchen_light", "front_door_lock", "vacuum", "light", "lock", "on", "locked",
+                                  "brightness", "start-room-sweep", "Vehicle.Speed", "car", "vehicle"]),
+                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+_args = st.dictionaries(st.sampled_from(["device", "service", "property", "value", "action", "args", "area", "type",
+                                         "include_state", "yaml", "kind", "reason"]), _arg, max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.sampled_from(["list_areas", "list_devices", "get_state", "set_property", "call_action",
+                             "create_rule", "decline", "nope"]), args=_args | st.none())
+def test_any_tool_arguments_give_a_tool_result_and_only_valid_safe_changes(demo_home: Home, name: str,
+                                                                            args: dict[str, Any] | None) -> None:
+    house = Household(demo_home)
+    tools = HomeTools(demo_home, house.state, house.commands, COPILOT)
+    before = dict(house.state.values)
+    outcome = asyncio.run(tools.call(name, args))
+    json.dumps(outcome.content)
+    assert house.state.get("front_door_lock", "lock", "locked") is True
+    if outcome.executed is None:
+        assert dict(house.state.values) == before
+    else:
+        assert outcome.ok and name in ("set_property", "call_action")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hearth.copilot._llm_client import ChatClient, LLMConfig, parse_completion
 from hearth.errors import CopilotError
@@ -137,3 +140,27 @@ async def test_the_test_server_answers_unknown_routes_and_exhausted_scripts() ->
     assert missing.status_code == 404
     assert exhausted.status_code == 500 and "script exhausted" in exhausted.json()["error"]["message"]
     assert [r.path for r in server.requests] == ["/v1/chat/completions"]
+
+
+_scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+_json = st.recursive(_scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                          max_size=3), max_leaves=12)
+_message = st.fixed_dictionaries({}, optional={
+    "content": _json, "reasoning_content": _json,
+    "tool_calls": st.lists(st.fixed_dictionaries({}, optional={
+        "id": _json, "function": st.fixed_dictionaries({}, optional={"name": _json, "arguments": _json})}),
+        max_size=3)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_json, st.fixed_dictionaries({"choices": st.lists(
+    st.fixed_dictionaries({}, optional={"message": _message | _json, "finish_reason": _json}), max_size=2)})))
+def test_any_json_is_a_completion_or_a_copilot_error(body: object) -> None:
+    try:
+        result = parse_completion(body if isinstance(body, dict) else {"choices": body})
+    except CopilotError:
+        return
+    assert isinstance(result.content, str)
+    for call in result.tool_calls:
+        assert call.name and call.id and (call.arguments is None or isinstance(call.arguments, dict))
+    json.dumps(result.message)  # what goes back to the endpoint is always serialisable

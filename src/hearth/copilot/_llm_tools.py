@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +80,7 @@ class HomeTools:
         self.commands = commands
         self.actor = actor
         self.areas, self.devices = visible_to(home, actor)
-        self._handlers: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+        self._handlers: dict[str, Callable[[Mapping[str, Any]], Awaitable[ToolOutcome]]] = {
             "list_areas": self._list_areas, "list_devices": self._list_devices, "get_state": self._get_state,
             "set_property": self._set_property, "call_action": self._call_action,
             "create_rule": self._create_rule, "decline": self._decline,
@@ -94,9 +94,9 @@ class HomeTools:
         if arguments is None:
             return _error("the arguments are not a valid JSON object; send them again as JSON")
         try:
-            outcome = handler(arguments)
-            return (await outcome) if not isinstance(outcome, ToolOutcome) else outcome
+            return await handler(arguments)
         except (HearthError, KeyError, TypeError, ValueError) as exc:
+            # Arguments come from a model: a wrong type or name is its mistake to correct, told back as data.
             return _error(str(exc) or type(exc).__name__)
 
     def device(self, ref: Any) -> Device:
@@ -123,13 +123,13 @@ class HomeTools:
                 return area.id
         raise SpecError(f"unknown area {ref!r}; call list_areas for the ids")
 
-    def _list_areas(self, _: Mapping[str, Any]) -> ToolOutcome:
+    async def _list_areas(self, _: Mapping[str, Any]) -> ToolOutcome:
         floors = [{"id": f.id, "name": f.name, "aliases": list(f.aliases)} for f in self.home.floors.values()]
         areas = [{"id": a.id, "name": a.name, "aliases": list(a.aliases), "floor": a.floor}
                  for a in self.areas.values()]
         return ToolOutcome({"floors": floors, "areas": areas}, ok=True)
 
-    def _list_devices(self, args: Mapping[str, Any]) -> ToolOutcome:
+    async def _list_devices(self, args: Mapping[str, Any]) -> ToolOutcome:
         devices = list(self.devices.values())
         if args.get("area"):
             area = self._area(str(args["area"]))
@@ -149,7 +149,7 @@ class HomeTools:
             content["truncated"] = f"{len(devices) - LIST_LIMIT} more; filter by area or type"
         return ToolOutcome(content, ok=True)
 
-    def _get_state(self, args: Mapping[str, Any]) -> ToolOutcome:
+    async def _get_state(self, args: Mapping[str, Any]) -> ToolOutcome:
         dev = self.device(args.get("device"))
         services: dict[str, Any] = {}
         for svc in dev.spec.services.values():
@@ -197,7 +197,7 @@ class HomeTools:
             content["value"] = self.state.values.get((done.device, done.service, done.property))
         return ToolOutcome(content, ok=True, executed=done)
 
-    def _create_rule(self, args: Mapping[str, Any]) -> ToolOutcome:
+    async def _create_rule(self, args: Mapping[str, Any]) -> ToolOutcome:
         if self.actor.role not in _RULE_ROLES:
             return _error(f"a {self.actor.role} may not create rules; ask an adult")
         text = args.get("yaml")
@@ -219,7 +219,7 @@ class HomeTools:
         return ToolOutcome({"status": "needs_confirmation", "note": "Proposed, not enabled; the user must confirm."},
                            ok=True, rule=rule)
 
-    def _decline(self, args: Mapping[str, Any]) -> ToolOutcome:
+    async def _decline(self, args: Mapping[str, Any]) -> ToolOutcome:
         kind = "out_of_scope" if args.get("kind") == "out_of_scope" else "not_in_home"
         return ToolOutcome({"status": "declined"}, ok=True, declined=(kind, str(args.get("reason", ""))))
 
