@@ -1,0 +1,352 @@
+"""The copilot: text → language → clauses → plan → validation → execution → reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hearth.copilot._answer import Answer, answer_car, answer_devices, answer_home_presence, answer_people
+from hearth.copilot._describe import describe_commands
+from hearth.copilot._frame import Frame, parse
+from hearth.copilot._index import HomeIndex
+from hearth.copilot._lexicon import TYPE
+from hearth.copilot._plan import DevicePlan, plan_device
+from hearth.copilot._props import has_ability
+from hearth.copilot._reply import join, say
+from hearth.copilot._resolve import Issue, Targets, resolve
+from hearth.copilot._text import Lang, detect_language
+from hearth.core import Actor, Bus, Command, CommandPath, StateChanged, StateStore
+from hearth.errors import ConfirmationRequired, PermissionDenied
+from hearth.model import Home, Value
+
+Snapshot = Mapping[tuple[str, str, str], Value]
+RuleHook = Callable[[str, Lang], "AskResult | None"]
+Core = tuple[Bus, StateStore, CommandPath]
+_PLACE_PREPS = frozenset({"in", "at", "on", "of", "inside", "里", "的"})
+
+
+@dataclass(frozen=True, slots=True)
+class AskResult:
+    """The outcome of one request, shaped like the `hearth ask --json` output."""
+
+    text: str
+    lang: Lang
+    status: str
+    intent: str | None
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    commands: tuple[Mapping[str, Any], ...] = ()
+    changes: tuple[Mapping[str, Any], ...] = ()
+    reply: str = ""
+    options: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape."""
+        return {"text": self.text, "lang": self.lang, "status": self.status, "intent": self.intent,
+                "slots": dict(self.slots), "commands": list(self.commands), "changes": list(self.changes),
+                "reply": self.reply}
+
+
+@dataclass
+class _Clause:
+    frame: Frame
+    plans: list[DevicePlan] = field(default_factory=list)
+    answer: Answer | None = None
+    issue: Issue | None = None
+    devices: tuple[str, ...] = ()
+
+
+def command_json(cmd: Command) -> dict[str, Any]:
+    """A command as JSON: device, service, property+value or action+args."""
+    if cmd.property is not None:
+        return {"device": cmd.device, "service": cmd.service, "property": cmd.property, "value": cmd.value}
+    return {"device": cmd.device, "service": cmd.service, "action": cmd.action, "args": dict(cmd.args)}
+
+
+class Copilot:
+    """Understands requests about one home; cheap to call, the home's index is built once."""
+
+    def __init__(self, home: Home, rule_hook: RuleHook | None = None) -> None:
+        self.home = home
+        self.index = HomeIndex(home)
+        self.rule_hook = rule_hook
+        self.context: tuple[str, ...] = ()
+
+    def default_actor(self) -> Actor:
+        """The home's first admin (or a CLI admin when the home lists nobody)."""
+        admin = next((p for p in self.home.people.values() if p.role == "admin"), None)
+        return Actor("person", admin.id, "admin") if admin else Actor("person", "cli", "admin")
+
+    def actor_for(self, person: str) -> Actor:
+        """The actor for a person id or name, with that person's role."""
+        for p in self.home.people.values():
+            if person in (p.id, p.name, *p.aliases):
+                return Actor("person", p.id, p.role)
+        return Actor("person", person, "guest")
+
+    def understand(self, text: str, snap: Snapshot, context: tuple[str, ...] = ()) -> tuple[Lang, list[_Clause]]:
+        """Pure stage: parse and plan every clause against a snapshot."""
+        lang = detect_language(text)
+        frames = parse(self.index, text, lang)
+        clauses = []
+        for frame in frames:
+            clause = self._plan_clause(frame, snap, context)
+            if clause.devices:
+                context = clause.devices
+            clauses.append(clause)
+        return lang, clauses
+
+    async def ask(self, text: str, core: Core, actor: Actor | None = None, *, confirm: bool = False,
+                  keep_context: bool = False) -> AskResult:
+        """Understand, validate and (when everything checks out) execute a request."""
+        actor = actor or self.default_actor()
+        text = text.strip()
+        state = core[1]
+        lang = detect_language(text)
+        if not text:
+            return AskResult(text, lang, "unsupported", None, reply=say("not_understood", lang))
+        lang, clauses = self.understand(text, state.values, self.context if keep_context else ())
+        frames = [c.frame for c in clauses]
+        if any("rule" in f.flags for f in frames) and _looks_like_rule(frames):
+            hooked = self.rule_hook(text, lang) if self.rule_hook else None
+            return hooked or AskResult(text, lang, "unsupported", "HearthRuleFromText", reply=say("rule", lang))
+        if _out_of_scope(frames):
+            return AskResult(text, lang, "unsupported", None, reply=say("unsupported", lang))
+        if keep_context:
+            self.context = next((c.devices for c in reversed(clauses) if c.devices), self.context)
+        return await self._finish(text, lang, clauses, core, actor, confirm)
+
+    async def _finish(self, text: str, lang: Lang, clauses: list[_Clause], core: Core, actor: Actor,
+                      confirm: bool) -> AskResult:
+        bus, state, commands = core
+        intents = [self._intent(c) for c in clauses]
+        slots = _slots(clauses)
+        issues = [c.issue for c in clauses if c.issue is not None]
+        if issues:
+            status = "refused" if any(i.status == "refused" for i in issues) else issues[0].status
+            first = next(i for i in issues if i.status == status)
+            return AskResult(text, lang, status, intents[0], {**slots, "options": list(first.options)},
+                             reply=self._issue_text(first, lang), options=first.options)
+        planned = [cmd for c in clauses for p in c.plans for cmd in p.commands]
+        checked: list[Command] = []
+        for cmd in planned:
+            cmd = replace(cmd, confirmed=confirm)
+            try:
+                checked.append(commands.check(cmd, actor))
+            except ConfirmationRequired as exc:
+                return self._needs_confirmation(text, lang, intents[0], slots, planned, cmd, str(exc))
+            except PermissionDenied as exc:
+                return AskResult(text, lang, "refused", intents[0], slots, tuple(command_json(c) for c in planned),
+                                 reply=say("denied", lang, why=str(exc), why_zh=_zh_denied(str(exc))))
+            except Exception as exc:  # CommandRejected: the plan names something the spec refuses
+                return AskResult(text, lang, "refused", intents[0], slots, reply=say("failed", lang, why=str(exc)))
+        changes: list[dict[str, Any]] = []
+
+        def record(ev: StateChanged) -> None:
+            changes.append({"device": ev.device, "service": ev.service, "property": ev.property, "old": ev.old,
+                            "new": ev.new})
+
+        remove = bus.subscribe(StateChanged, record)
+        try:
+            for cmd in checked:
+                result = await commands.execute(cmd, actor)
+                if not result.ok:
+                    return AskResult(text, lang, "error", intents[0], slots, tuple(command_json(c) for c in checked),
+                                     tuple(changes), say("failed", lang, why=result.message))
+        finally:
+            remove()
+        replies = []
+        for clause in clauses:
+            if clause.answer is not None:
+                replies.append(clause.answer.text)
+            else:
+                replies.append(describe_commands(self.index, [c for p in clause.plans for c in p.commands], lang,
+                                                 state.values))
+        status = "done" if checked else "answered"
+        sep = "" if lang == "zh" else " "
+        return AskResult(text, lang, status, intents[0], slots, tuple(command_json(c) for c in checked),
+                         tuple(changes), sep.join(r for r in replies if r))
+
+    def _needs_confirmation(self, text: str, lang: Lang, intent: str | None, slots: dict[str, Any],
+                            planned: list[Command], cmd: Command, why: str) -> AskResult:
+        name = self.index.device_name(cmd.device, lang)
+        reason = why.removeprefix("please confirm: ").split(" (")[0]
+        reply = say("confirm", lang, reason=reason, reason_zh=_zh_reason(reason), device=name)
+        return AskResult(text, lang, "clarify", intent, {**slots, "needs_confirmation": True},
+                         tuple(command_json(c) for c in planned), (), reply)
+
+    def _issue_text(self, issue: Issue, lang: Lang) -> str:
+        params = dict(issue.params)
+        idx = self.index
+        if "areas" in params:
+            params["areas"] = join([idx.area_name(a, lang) for a in params["areas"]  # type: ignore[attr-defined]
+                                    if a in idx.home.areas], lang)
+        if "type" in params:
+            params["type"] = _type_word(idx, str(params["type"]), lang)
+        options = [idx.device_name(o, lang) if o in idx.home.devices else idx.area_name(o, lang)
+                   if o in idx.home.areas else o for o in issue.options[:8]]
+        params["options"] = params.get("options") or join(options, lang) if options else params.get("options", "")
+        if issue.key == "which_device" and not options:
+            return say("not_understood", lang)
+        return say(issue.key, lang, **params)
+
+    def _intent(self, clause: _Clause) -> str | None:
+        if clause.answer is not None:
+            return clause.answer.intent
+        if clause.plans:
+            return clause.plans[0].intent
+        frame = clause.frame
+        if frame.question:
+            return "HassGetState"
+        verbs = set(frame.verbs)
+        if verbs & {"on", "open", "lock"}:
+            return "HassTurnOn"
+        if verbs & {"off", "close", "unlock"}:
+            return "HassTurnOff"
+        return "HearthSetProperty" if frame.numbers or frame.props else None
+
+    def _plan_clause(self, frame: Frame, snap: Snapshot, context: tuple[str, ...]) -> _Clause:
+        clause = _Clause(frame)
+        unknown = _unknown_target(frame)
+        if unknown is not None and not frame.question:
+            clause.issue = Issue("refused", "unknown_thing", {"what": unknown})
+            return clause
+        if frame.question and not (frame.devices or frame.cores or frame.types or frame.car_parts):
+            if frame.persons:
+                clause.answer = answer_people(self.index, frame, snap, list(dict.fromkeys(frame.persons)))
+                return clause
+            if "home" in frame.zones or (frame.props and "occupancy" in frame.props and not frame.areas):
+                clause.answer = answer_home_presence(self.index, frame, snap)
+                return clause
+        verbs = set(frame.verbs)
+        need = _need(self.index, frame, verbs)
+        targets = resolve(self.index, frame, need, context)
+        if isinstance(targets, Issue):
+            clause.issue = targets
+            return clause
+        clause.devices = targets.devices
+        if frame.question:
+            return self._answer(clause, targets, snap)
+        return self._command(clause, targets, snap)
+
+    def _answer(self, clause: _Clause, targets: Targets, snap: Snapshot) -> _Clause:
+        frame = clause.frame
+        devices = [self.index.home.devices[d] for d in targets.devices]
+        if len(devices) == 1 and devices[0].type == "car":
+            clause.answer = answer_car(self.index, frame, snap, devices[0])
+            return clause
+        if all(d.type == "person" for d in devices):
+            clause.answer = answer_people(self.index, frame, snap, [d.id for d in devices])
+            return clause
+        result = answer_devices(self.index, frame, snap, targets)
+        if isinstance(result, Issue):
+            clause.issue = result
+        else:
+            clause.answer = result
+        return clause
+
+    def _command(self, clause: _Clause, targets: Targets, snap: Snapshot) -> _Clause:
+        frame = clause.frame
+        issues = []
+        for dev_id in targets.devices:
+            result = plan_device(self.index, self.index.home.devices[dev_id], frame, snap, targets.areas)
+            if isinstance(result, Issue):
+                issues.append(result)
+            else:
+                clause.plans.append(result)
+        if issues and (not clause.plans or len(targets.devices) == 1):
+            clause.issue = issues[0]
+            clause.plans = []
+        return clause
+
+
+def _need(index: HomeIndex, frame: Frame, verbs: set[str]) -> Callable[[Any], bool] | None:
+    concepts = [index.lex.concepts[c] for c in frame.props if c in index.lex.concepts]
+    if frame.question:
+        names = [n for c in concepts for n in (c.get_names or c.set_names)]
+        if names:
+            from hearth.copilot._props import by_names
+
+            return lambda d: bool(by_names(d, names, write=False)) and d.type != "car"
+        return None
+    if concepts or frame.names:
+        names = [n for c in concepts for n in c.set_names] + list(frame.names)
+        if names:
+            from hearth.copilot._props import by_names
+
+            return lambda d: any(p.writable for _, p in by_names(d, names, write=True)) and d.type != "car"
+    if verbs - {"set"}:
+        return lambda d: has_ability(d, verbs, frame) and d.type not in ("car", "person")
+    return None
+
+
+def _unknown_target(frame: Frame) -> str | None:
+    """A word that names the thing to act on but matches nothing in this home ("turn on the sauna")."""
+    if not frame.unknown_spans:
+        return None
+    explicit = frame.devices or frame.cores or frame.areas or frame.persons or frame.car_parts
+    if explicit or "pronoun" in frame.flags:
+        return None
+    type_starts = {m.start for m in frame.mentions if m.has(TYPE)}
+    for text, start, end in frame.unknown_spans:
+        before = frame.tokens[start - 1] if start > 0 else ""
+        near_type = end in type_starts or (end + 1 in type_starts and frame.tokens[end] == "的")
+        acted = frame.verbs or frame.props or frame.numbers or frame.types
+        if (not frame.types or near_type or before in _PLACE_PREPS) and acted:
+            return text
+    return None
+
+
+def _looks_like_rule(frames: list[Frame]) -> bool:
+    return any(f.verbs or f.types or f.devices or f.props or "remind" in f.text or "提醒" in f.text
+               or "通知" in f.text for f in frames)
+
+
+def _out_of_scope(frames: list[Frame]) -> bool:
+    for f in frames:
+        home_words = f.has_target or f.props or f.names or f.values or f.actions
+        if home_words and "oos" not in f.flags:
+            return False
+        if home_words and (f.devices or f.cores or f.areas or f.car_parts):
+            return False
+        if (f.verbs or f.numbers) and "oos" not in f.flags and not f.unknown:
+            return False
+        if f.verbs and f.unknown and "oos" not in f.flags:
+            return False
+    return True
+
+
+def _slots(clauses: list[_Clause]) -> dict[str, Any]:
+    slots: dict[str, Any] = {}
+    devices = [d for c in clauses for d in (c.devices or ())]
+    if devices:
+        slots["devices"] = list(dict.fromkeys(devices))
+    for c in clauses:
+        for p in c.plans:
+            for k, v in p.slots.items():
+                slots.setdefault(k, v)
+    if len(clauses) > 1:
+        slots["clauses"] = len(clauses)
+    return slots
+
+
+def _type_word(index: HomeIndex, type_name: str, lang: str) -> str:
+    words = index.lex.type_words.get(type_name, ())
+    for tokens in words:
+        is_zh = any("\u4e00" <= t <= "\u9fff" for t in tokens)
+        if is_zh == (lang == "zh"):
+            return ("" if is_zh else " ").join(tokens)
+    return type_name.removeprefix("x-").replace("-", " ")
+
+
+def _zh_reason(reason: str) -> str:
+    return {"unlock the door": "解锁门", "open the garage door": "打开车库门", "unlock the car": "解锁车辆",
+            "open the trunk": "打开后备箱", "turn on the oven": "打开烤箱"}.get(reason, reason)
+
+
+def _zh_denied(why: str) -> str:
+    for en, zh in (("child", "儿童"), ("guest", "访客")):
+        if en in why:
+            reason = why.split(" may not ")[-1] if " may not " in why else why
+            return f"{zh}不能{_zh_reason(reason)}。"
+    return why

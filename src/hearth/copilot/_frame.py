@@ -1,0 +1,217 @@
+"""Slot filling: split a sentence into clauses and collect each clause's actions, targets, properties and values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hearth.copilot._index import HomeIndex, Mention
+from hearth.copilot._lexicon import (
+    AREA,
+    CAR,
+    CORE,
+    DEVICE,
+    FLOOR,
+    MISC,
+    NAME,
+    PERSON,
+    PLACE,
+    PROP,
+    TYPE,
+    VALUE,
+    VERB,
+    ZONE,
+)
+from hearth.copilot._text import Lang, normalize, tokenize
+
+_UNITS = {
+    "%": "%", "percent": "%", "pct": "%", "度": "°", "degree": "°", "deg": "°", "c": "°", "celsiu": "°",
+    "k": "K", "kelvin": "K", "km": "km", "公里": "km", "kilometer": "km", "档": "level", "挡": "level",
+    "级": "level", "level": "level", "speed": "level", "a": "A", "amp": "A", "安": "A", "ampere": "A",
+}
+_ABSOLUTE = frozenset({"to", "at", "到", "至", "成", "为", "是", "=", "on"})
+_RELATIVE = frozenset({"by", "another", "more", "extra", "多", "加", "减"})
+_SPLIT_PUNCT = frozenset({",", ";", "!", "?"})
+_AND = frozenset({"and", "和", "跟", "与"})
+_QUESTION_START = ("is", "are", "was", "were", "what", "whats", "how", "hows", "where", "wheres", "which", "who",
+                   "whos", "doe", "do", "did", "ha", "have", "any", "anyone", "anybody", "whether", "tell", "show",
+                   "check", "list", "status", "report", "why", "when")
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number said in the sentence, its unit, and whether it reads as absolute ("to 50") or relative ("by 5")."""
+
+    value: float
+    unit: str | None
+    absolute: bool
+    relative: bool
+
+
+@dataclass
+class Frame:
+    """What one clause says: filled slots, each in the order it was said."""
+
+    text: str
+    lang: Lang
+    verbs: list[str] = field(default_factory=list)
+    devices: list[tuple[str, ...]] = field(default_factory=list)
+    cores: list[tuple[str, ...]] = field(default_factory=list)
+    typed_cores: list[tuple[str, ...]] = field(default_factory=list)
+    types: list[tuple[str, ...]] = field(default_factory=list)
+    weak_types: list[tuple[str, ...]] = field(default_factory=list)
+    areas: list[tuple[str, ...]] = field(default_factory=list)
+    floors: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
+    zones: list[str] = field(default_factory=list)
+    props: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    car_parts: list[str] = field(default_factory=list)
+    numbers: list[Number] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    unknown: list[str] = field(default_factory=list)
+    unknown_spans: list[tuple[str, int, int]] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def has_target(self) -> bool:
+        """Whether the clause names anything to act on."""
+        return bool(self.devices or self.cores or self.types or self.areas or self.floors or self.persons
+                    or self.places or self.car_parts)
+
+    @property
+    def question(self) -> bool:
+        """Whether the clause asks rather than commands."""
+        return "question" in self.flags
+
+
+def parse(index: HomeIndex, text: str, lang: Lang) -> list[Frame]:
+    """Turn a sentence into one frame per clause."""
+    norm = normalize(text)
+    raw = index.correct(tokenize(norm))
+    mentions, unmatched = index.scan(raw)
+    segments = _split(raw, mentions)
+    frames = []
+    for lo, hi in segments:
+        seg_mentions = [m for m in mentions if lo <= m.start < hi]
+        seg_unmatched = [i for i in unmatched if lo <= i < hi]
+        frames.append(_frame(index, raw, lo, hi, seg_mentions, seg_unmatched, lang))
+    qmark = norm.rstrip().endswith("?")
+    for f in frames:
+        asks = bool(f.flags & {"qword", "ask", "qany"}) or (qmark and f is frames[-1])
+        if asks and not _command_like(f):
+            f.flags.add("question")
+    return [f for f in frames if f.text.strip(" ,;!?")] or frames[:1]
+
+
+def _command_like(frame: Frame) -> bool:
+    # "能帮我把灯打开吗" / "could you turn on the light?" are requests, not questions about state.
+    if not (frame.verbs or frame.actions) or frame.flags & {"qstate", "qany", "qword"}:
+        return False
+    return "polite" in frame.flags or "ask" not in frame.flags
+
+
+def _split(raw: list[str], mentions: list[Mention]) -> list[tuple[int, int]]:
+    starts = {m.start: m for m in mentions}
+    verb_at = sorted(m.start for m in mentions if m.has(VERB) or m.has("action"))
+    bounds: list[int] = []
+    n = len(raw)
+    for i in range(n):
+        tok = raw[i]
+        mention = starts.get(i)
+        splitter = mention is not None and any(v in ("split_zh", "split_en") for v in mention.values(MISC))
+        if tok in _SPLIT_PUNCT or tok in _AND or splitter:
+            nxt = next((b for b in bounds if b > i), n)
+            if any(i < v < nxt for v in verb_at) or splitter:
+                bounds.append(i)
+    segments: list[tuple[int, int]] = []
+    lo = 0
+    for b in bounds:
+        if b > lo:
+            segments.append((lo, b))
+        lo = b + 1 if raw[b] in _SPLIT_PUNCT or raw[b] in _AND else b
+    segments.append((lo, n))
+    return [s for s in segments if s[1] > s[0]] or [(0, n)]
+
+
+def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Mention], unmatched: list[int],
+           lang: Lang) -> Frame:
+    frame = Frame(" ".join(raw[lo:hi]), lang, mentions=mentions)
+    for m in mentions:
+        _collect(frame, m)
+    frame.numbers = _numbers(raw, lo, hi, mentions)
+    frame.unknown_spans = index.unknown_spans(raw, unmatched)
+    frame.unknown = [text for text, _, _ in frame.unknown_spans]
+    frame.tokens = raw
+    if lang == "zh":
+        text = "".join(raw[lo:hi])
+        if re.search(r"(开着|关着|锁着|亮着|了吗|了没|着吗|着没|没有关|没关|没锁|是开|是关|是不是)", text):
+            frame.flags.add("qstate")
+    elif raw[lo:hi] and raw[lo] in ("is", "are", "was", "were", "doe", "do", "did", "ha", "have"):
+        frame.flags.add("qstate")
+    if lang == "en" and raw[lo:hi] and raw[lo] in _QUESTION_START and not (
+            raw[lo] in ("do", "doe") and lo + 1 < hi and raw[lo + 1] in ("not", "nt")):
+        frame.flags.add("qword")
+    return frame
+
+
+def _collect(frame: Frame, m: Mention) -> None:
+    kinds = {k for k, _ in m.meanings}
+    home_kinds = kinds & {DEVICE, CORE, AREA, FLOOR, PERSON, ZONE}
+    if DEVICE in kinds:
+        frame.devices.append(m.values(DEVICE))
+    elif CORE in kinds and TYPE in kinds:
+        frame.typed_cores.append(m.values(CORE))
+    elif CORE in kinds:
+        frame.cores.append(m.values(CORE))
+    if AREA in kinds:
+        frame.areas.append(m.values(AREA))
+    elif PLACE in kinds and not home_kinds:
+        frame.places.extend(m.values(PLACE))
+    frame.floors.extend(m.values(FLOOR))
+    frame.persons.extend(m.values(PERSON))
+    frame.zones.extend(m.values(ZONE))
+    if TYPE in kinds and AREA in kinds:
+        frame.weak_types.append(m.values(TYPE))
+    elif TYPE in kinds and DEVICE not in kinds and (CORE not in kinds or m.values(TYPE)):
+        frame.types.append(m.values(TYPE))
+        if m.plural:
+            frame.flags.add("plural")
+    frame.verbs.extend(m.values(VERB))
+    frame.props.extend(m.values(PROP))
+    frame.names.extend(m.values(NAME))
+    frame.values.extend(m.values(VALUE))
+    frame.actions.extend(m.values("action"))
+    frame.car_parts.extend(m.values(CAR))
+    if m.has(CAR) and not m.has(TYPE) and ("车" in m.text or "car" in m.text.split()):
+        frame.types.append(("car",))
+    for group in m.values(MISC):
+        frame.flags.add({"question_any": "qany", "question_zh": "ask", "polite_command_zh": "polite",
+                         "polite_command_en": "polite", "out_of_scope": "oos", "rule_en": "rule",
+                         "rule_zh": "rule"}.get(group, group))
+
+
+def _numbers(raw: list[str], lo: int, hi: int, mentions: list[Mention]) -> list[Number]:
+    verbs_end = {m.end for m in mentions if m.has(VERB) and set(m.values(VERB)) & {"up", "down"}}
+    out = []
+    for i in range(lo, hi):
+        tok = raw[i]
+        if not tok[0].isdigit():
+            continue
+        try:
+            value = float(tok)
+        except ValueError:
+            continue
+        unit = _UNITS.get(raw[i + 1]) if i + 1 < hi else None
+        if unit is None and i + 2 < hi and raw[i + 1] in ("摄", "公") and raw[i + 2] in ("氏", "里"):
+            unit = "°" if raw[i + 1] == "摄" else "km"
+        prev = raw[i - 1] if i > lo else ""
+        prev2 = raw[i - 2] if i - 1 > lo else ""
+        absolute = prev in _ABSOLUTE or prev2 + prev in ("设为", "调为")
+        relative = (prev in _RELATIVE or i in verbs_end) and not absolute
+        out.append(Number(value, unit, absolute, relative))
+    return out

@@ -1,0 +1,292 @@
+"""A per-home phrase index: the home's names and aliases plus the lexicon, matched longest-first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from hearth.copilot._lexicon import (
+    AREA,
+    CORE,
+    DEVICE,
+    FLOOR,
+    NAME,
+    PERSON,
+    PLACE,
+    TYPE,
+    ZONE,
+    Meaning,
+    lexicon,
+)
+from hearth.copilot._text import has_cjk, phrase_tokens, stem
+from hearth.model import Device, Home
+
+_STOP_EN = frozenset({
+    "the", "a", "an", "to", "in", "on", "of", "at", "for", "my", "our", "your", "me", "i", "we", "you", "us",
+    "please", "now", "right", "just", "with", "from", "by", "into", "up", "down", "and", "or", "is", "are", "be",
+    "been", "being", "was", "it", "its", "this", "that", "these", "those", "some", "any", "there", "here",
+    "what", "whats", "how", "which", "who", "can", "could", "would", "will", "should", "do", "does", "did",
+    "have", "has", "had", "set", "make", "turn", "get", "let", "s", "so", "very", "really", "too", "also",
+    "then", "currently", "still", "again", "about", "as", "if", "than", "big", "small", "little", "main", "new",
+    "old", "other", "left", "front", "back", "top", "bottom", "middle", "center", "centre", "first",
+    "second", "third", "both", "one", "ok", "okay", "hey", "hi"
+})
+_FILLER_ZH = frozenset(
+    "把将给帮我你的了呢啊呀吧嘛么里中内面上下在请一下个们点是都也还就让使得地和与及跟同又再吗着过去来会能要想这那"
+)
+_GENERIC_HEADS = frozenset({"room", "area", "zone", "floor", "side", "house", "home"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A phrase found in a sentence: token span, surface text and every meaning it carries."""
+
+    start: int
+    end: int
+    text: str
+    meanings: tuple[Meaning, ...]
+    plural: bool = False
+
+    def values(self, kind: str) -> tuple[str, ...]:
+        """The meanings of one kind."""
+        return tuple(v for k, v in self.meanings if k == kind)
+
+    def has(self, kind: str) -> bool:
+        """Whether the mention carries a meaning of this kind."""
+        return any(k == kind for k, _ in self.meanings)
+
+
+def _join(tokens: Iterable[str]) -> str:
+    out = ""
+    for tok in tokens:
+        if out and not (has_cjk(tok) and has_cjk(out[-1])):
+            out += " "
+        out += tok
+    return out
+
+
+class HomeIndex:
+    """Everything the copilot precomputes about one home, so a sentence costs O(its length)."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.lex = lexicon()
+        table: dict[tuple[str, ...], list[Meaning]] = defaultdict(list)
+        for key, meanings in self.lex.phrases.items():
+            table[key].extend(meanings)
+        self.by_type: dict[str, list[str]] = defaultdict(list)
+        self.by_area: dict[str, list[str]] = defaultdict(list)
+        self.floor_areas: dict[str, list[str]] = defaultdict(list)
+        self.place_areas: dict[str, list[str]] = defaultdict(list)
+        for area in home.areas.values():
+            if area.floor:
+                self.floor_areas[area.floor].append(area.id)
+        self._add_places(table)
+        for dev in home.devices.values():
+            self.by_type[dev.type].append(dev.id)
+            if dev.area:
+                self.by_area[dev.area].append(dev.id)
+            self._add_device(table, dev)
+        self._add_custom_words(table)
+        self.phrases: Mapping[tuple[str, ...], tuple[Meaning, ...]] = {k: tuple(v) for k, v in table.items()}
+        self.maxlen = max(len(k) for k in self.phrases)
+        vocab = {tok for key in self.phrases for tok in key if tok.isascii() and tok.isalpha()}
+        self.vocab = frozenset(vocab | _STOP_EN)
+        self._fuzzy_words = sorted(w for w in vocab if len(w) >= 4)
+
+    def _names(self, name: str, aliases: tuple[str, ...]) -> list[tuple[str, ...]]:
+        return [t for t in (phrase_tokens(n) for n in (name, *aliases)) if t]
+
+    def _add_places(self, table: dict[tuple[str, ...], list[Meaning]]) -> None:
+        home = self.home
+        for area in home.areas.values():
+            for key in self._names(area.name, area.aliases):
+                table[key].append((AREA, area.id))
+                for sub, meanings in self.lex.phrases.items():
+                    if any(k == PLACE for k, _ in meanings) and _contains(key, sub):
+                        for _, place in meanings:
+                            if area.id not in self.place_areas[place]:
+                                self.place_areas[place].append(area.id)
+        heads: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for area in home.areas.values():
+            for key in self._names(area.name, area.aliases):
+                if len(key) > 1 and key[-1].isascii() and key[-1] not in _GENERIC_HEADS:
+                    heads[key[-1:]].add(area.id)
+        for head, ids in heads.items():
+            if len(ids) == 1 and not any(k == AREA for k, _ in table.get(head, ())):
+                table[head].append((AREA, next(iter(ids))))
+        for floor in home.floors.values():
+            for key in self._names(floor.name, floor.aliases):
+                table[key].append((FLOOR, floor.id))
+        for person in home.people.values():
+            for key in self._names(person.name, person.aliases):
+                table[key].append((PERSON, person.id))
+        for zone in home.zones.values():
+            for key in self._names(zone.name, zone.aliases):
+                table[key].append((ZONE, zone.id))
+
+    def _area_keys(self, area_id: str | None) -> list[tuple[str, ...]]:
+        if area_id is None or area_id not in self.home.areas:
+            return []
+        area = self.home.areas[area_id]
+        keys = self._names(area.name, area.aliases)
+        return sorted(keys, key=len, reverse=True)
+
+    def _add_device(self, table: dict[tuple[str, ...], list[Meaning]], dev: Device) -> None:
+        area_keys = self._area_keys(dev.area)
+        owner = self.home.people.get(dev.owner) if dev.owner else None
+        strip = area_keys + (self._names(owner.name, owner.aliases) if owner else [])
+        for key in self._names(dev.name, dev.aliases):
+            if (DEVICE, dev.id) not in table[key]:
+                table[key].append((DEVICE, dev.id))
+            core = _strip(key, strip)
+            if core and core != key and not all(t in _STOP_EN or t in _FILLER_ZH for t in core):
+                meaning = (CORE, dev.id)
+                if meaning not in table[core]:
+                    table[core].append(meaning)
+
+    def _add_custom_words(self, table: dict[tuple[str, ...], list[Meaning]]) -> None:
+        seen: set[str] = set()
+        for dev in self.home.devices.values():
+            if dev.type in seen:
+                continue
+            seen.add(dev.type)
+            if dev.type not in self.lex.type_words:
+                for word in {dev.type, dev.spec.description}:
+                    key = phrase_tokens(word)
+                    if key and (TYPE, dev.type) not in table[key]:
+                        table[key].append((TYPE, dev.type))
+            if dev.type == "car":
+                continue
+            for svc, prop in dev.spec.iter_properties():
+                for word in (prop.name, prop.description, f"{svc} {prop.name}"):
+                    key = phrase_tokens(word) if word else ()
+                    if key and (NAME, prop.name) not in table[key]:
+                        table[key].append((NAME, prop.name))
+                for choice in prop.choices if prop.writable else ():
+                    key = phrase_tokens(choice.description)
+                    if any(k == "verb" for k, _ in table.get(key, ())):
+                        continue
+                    if key and ("value", choice.description) not in table[key]:
+                        table[key].append(("value", choice.description))
+            for svc_spec in dev.spec.services.values():
+                for action in svc_spec.actions.values():
+                    for word in (action.name, action.description):
+                        key = phrase_tokens(word) if word else ()
+                        if key and ("action", action.name) not in table[key]:
+                            table[key].append(("action", action.name))
+
+    def correct(self, tokens: list[str]) -> list[str]:
+        """Replace unknown English words by the closest known word (typos: 'bedrom' → 'bedroom')."""
+        out = list(tokens)
+        for i, tok in enumerate(tokens):
+            if len(tok) < 4 or not tok.isalpha() or not tok.isascii() or tok in self.vocab:
+                continue
+            best = process.extractOne(tok, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=80)
+            if best is not None:
+                out[i] = best[0]
+        return out
+
+    def scan(self, raw: list[str]) -> tuple[list[Mention], list[int]]:
+        """Longest-first matching of known phrases; returns mentions and the indexes of unmatched tokens."""
+        tokens = [stem(t) for t in raw]
+        n = len(tokens)
+        phrases = self.phrases
+        # Best segmentation from each position: most tokens covered, then fewest phrases ("门|锁上", not "门锁|上").
+        best: list[tuple[int, int, int]] = [(0, 0, 0)] * (n + 1)
+        found: dict[tuple[int, int], tuple[Meaning, ...]] = {}
+        for i in range(n - 1, -1, -1):
+            cover, segs, _ = best[i + 1]
+            choice = (cover, -segs, 0)
+            for size in range(min(self.maxlen, n - i), 0, -1):
+                meanings = phrases.get(tuple(tokens[i:i + size]))
+                if meanings:
+                    found[(i, size)] = meanings
+                    c, s, _ = best[i + size]
+                    option = (c + size, -(s + 1), size)
+                    if option[:2] > choice[:2]:
+                        choice = option
+            best[i] = (choice[0], -choice[1], choice[2])
+        mentions: list[Mention] = []
+        unmatched: list[int] = []
+        i = 0
+        while i < n:
+            size = best[i][2]
+            if size:
+                plural = any(r != t and r.endswith("s") for r, t in zip(raw[i:i + size], tokens[i:i + size],
+                                                                     strict=True))
+                mentions.append(Mention(i, i + size, _join(raw[i:i + size]), found[(i, size)], plural))
+                i += size
+            else:
+                unmatched.append(i)
+                i += 1
+        return mentions, unmatched
+
+    def unknown_words(self, raw: list[str], unmatched: list[int]) -> list[str]:
+        """Runs of unmatched content words (not function words): names of things this home may not have."""
+        return [text for text, _, _ in self.unknown_spans(raw, unmatched)]
+
+    def unknown_spans(self, raw: list[str], unmatched: list[int]) -> list[tuple[str, int, int]]:
+        """Unmatched content-word runs with their token spans."""
+        runs: list[tuple[str, int, int]] = []
+        current: list[str] = []
+        last = -2
+        for i in unmatched:
+            tok = raw[i]
+            content = (tok.isalpha() and tok.isascii() and stem(tok) not in _STOP_EN and len(tok) > 1) or (
+                has_cjk(tok) and tok not in _FILLER_ZH)
+            if not content:
+                if current:
+                    runs.append((_join(current), last - len(current) + 1, last + 1))
+                current, last = [], -2
+                continue
+            if current and i != last + 1:
+                runs.append((_join(current), last - len(current) + 1, last + 1))
+                current = []
+            current.append(tok)
+            last = i
+        if current:
+            runs.append((_join(current), last - len(current) + 1, last + 1))
+        return [r for r in runs if len(r[0]) >= 2]
+
+    def zh_name(self, names: tuple[str, ...]) -> str:
+        """The first Chinese spelling among names, else the first name."""
+        fallback = next((n for n in names if has_cjk(n)), names[0])
+        return next((n for n in names if has_cjk(n) and len(n) > 1), fallback)
+
+    def en_name(self, names: tuple[str, ...]) -> str:
+        """The first non-Chinese spelling among names, else the first name."""
+        return next((n for n in names if not has_cjk(n)), names[0])
+
+    def device_name(self, device_id: str, lang: str) -> str:
+        """How to call a device in a reply."""
+        dev = self.home.devices[device_id]
+        names = (dev.name, *dev.aliases)
+        return self.zh_name(names) if lang == "zh" else self.en_name(names)
+
+    def area_name(self, area_id: str, lang: str) -> str:
+        """How to call an area in a reply."""
+        area = self.home.areas[area_id]
+        names = (area.name, *area.aliases)
+        return self.zh_name(names) if lang == "zh" else self.en_name(names)
+
+
+def _contains(key: tuple[str, ...], sub: tuple[str, ...]) -> bool:
+    n = len(sub)
+    return any(key[i:i + n] == sub for i in range(len(key) - n + 1))
+
+
+def _strip(key: tuple[str, ...], remove: list[tuple[str, ...]]) -> tuple[str, ...]:
+    out = key
+    for sub in remove:
+        n = len(sub)
+        for i in range(len(out) - n + 1):
+            if out[i:i + n] == sub:
+                out = out[:i] + out[i + n:]
+                break
+    while out and out[0] in ("的", "s", "room"):
+        out = out[1:]
+    return out

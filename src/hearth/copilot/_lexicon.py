@@ -1,0 +1,111 @@
+"""The bilingual lexicon: words for actions, kinds of devices, properties, values and car parts (YAML data)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from hearth.copilot._text import phrase_tokens
+
+# Kinds of meaning a phrase can carry; a phrase may carry several (e.g. "garage": an area and a device kind).
+VERB, TYPE, PROP, VALUE, CAR, MISC = "verb", "type", "prop", "value", "car", "misc"
+DEVICE, CORE, AREA, FLOOR = "device", "core", "area", "floor"
+PERSON, ZONE, PLACE, NAME = "person", "zone", "place", "name"
+
+Meaning = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyConcept:
+    """A property people talk about, and which spec property names it means for commands and questions."""
+
+    name: str
+    set_names: tuple[str, ...]
+    get_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CarPart:
+    """A part of a car and its VSS signals."""
+
+    name: str
+    kind: str
+    paths: tuple[str, ...]
+    get_paths: tuple[str, ...]
+    every: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Phrase table (token tuple → meanings) plus the concepts phrases point at."""
+
+    phrases: Mapping[tuple[str, ...], tuple[Meaning, ...]]
+    concepts: Mapping[str, PropertyConcept]
+    car_parts: Mapping[str, CarPart]
+    type_words: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files("hearth.copilot").joinpath(f"lexicon/{name}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    # YAML 1.1 reads bare on/off keys as booleans; here they are action names.
+    return {(("on" if k else "off") if isinstance(k, bool) else str(k)): v for k, v in data.items()}
+
+
+def _words(entry: Mapping[str, Any]) -> list[str]:
+    return [str(w) for w in (*entry.get("en", ()), *entry.get("zh", ()))]
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.phrases: dict[tuple[str, ...], list[Meaning]] = {}
+
+    def add(self, phrase: str, meaning: Meaning) -> None:
+        key = phrase_tokens(phrase)
+        if not key:
+            return
+        items = self.phrases.setdefault(key, [])
+        if meaning not in items:
+            items.append(meaning)
+
+
+@cache
+def lexicon() -> Lexicon:
+    """Load the built-in lexicon once."""
+    table = _Table()
+    for action, entry in _load("verbs").items():
+        for word in _words(entry):
+            table.add(word, (VERB, action))
+    type_words: dict[str, list[tuple[str, ...]]] = {}
+    for type_name, entry in _load("types").items():
+        for word in _words(entry):
+            table.add(word, (TYPE, type_name))
+            type_words.setdefault(type_name, []).append(phrase_tokens(word))
+    concepts: dict[str, PropertyConcept] = {}
+    for concept, entry in _load("properties").items():
+        concepts[concept] = PropertyConcept(concept, tuple(entry.get("set", ())), tuple(entry.get("get", ())))
+        for word in _words(entry):
+            table.add(word, (PROP, concept))
+    for value, entry in _load("values").items():
+        for word in [*_words(entry), str(value)]:
+            table.add(word, (VALUE, str(value)))
+    car_parts: dict[str, CarPart] = {}
+    for part, entry in _load("car").items():
+        car_parts[part] = CarPart(part, str(entry["kind"]), tuple(entry.get("paths", ())), tuple(entry.get("get", ())),
+                                  bool(entry.get("all", False)))
+        for word in _words(entry):
+            table.add(word, (CAR, part))
+    for group, words in _load("misc").items():
+        for word in words:
+            table.add(str(word), (MISC, group))
+    for place in _load("places")["places"]:
+        for word in place:
+            table.add(str(word), (PLACE, str(place[0])))
+    phrases = {k: tuple(v) for k, v in table.phrases.items()}
+    return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()})

@@ -1,0 +1,312 @@
+"""The planner: (snapshot, clause) → commands for each target device, or the reason it cannot be done."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hearth.copilot import _props as P
+from hearth.copilot._car import car_commands
+from hearth.copilot._frame import Frame, Number
+from hearth.copilot._index import HomeIndex
+from hearth.copilot._reply import label, value_text
+from hearth.copilot._resolve import Issue
+from hearth.core import Command
+from hearth.errors import SpecError
+from hearth.model import Device, Format, PropertySpec, Value
+
+Snapshot = Mapping[tuple[str, str, str], Value]
+_STEP_PERCENT = {"bit": 10, "lot": 30, "": 10}
+_STEP_CELSIUS = {"bit": 1, "lot": 3, "": 1}
+_ACTION_VERBS = ("start", "stop", "pause", "dock", "play", "next", "previous", "charge", "stop_charge")
+
+
+@dataclass
+class DevicePlan:
+    """Commands for one device plus what they mean, for intents and replies."""
+
+    device: str
+    commands: list[Command] = field(default_factory=list)
+    intent: str = "HearthSetProperty"
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+def amount_key(frame: Frame) -> str:
+    """How much a vague change means: a bit, a lot, or the default."""
+    return "lot" if "lot" in frame.flags else "bit" if "bit" in frame.flags else ""
+
+
+def direction(frame: Frame) -> int:
+    """+1 for up words, -1 for down words, 0 when neither was said."""
+    verbs = frame.verbs
+    ups = [i for i, v in enumerate(verbs) if v == "up"]
+    downs = [i for i, v in enumerate(verbs) if v == "down"]
+    if ups and not downs:
+        return 1
+    if downs and not ups:
+        return -1
+    if ups and downs:
+        return 1 if ups[-1] > downs[-1] else -1
+    return 0
+
+
+def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, areas: tuple[str, ...]) -> \
+        DevicePlan | Issue:
+    """Commands that carry out a clause on one device."""
+    if device.type == "car":
+        return car_commands(index, device, frame, snap)
+    verbs = set(frame.verbs)
+    name = index.device_name(device.id, frame.lang)
+    plan = DevicePlan(device.id)
+    for verb in [*frame.actions, *[v for v in frame.verbs if v in _ACTION_VERBS]]:
+        found = _action(device, verb, frame, areas, index)
+        if found is not None:
+            plan.commands.append(found)
+            plan.intent = _action_intent(verb, device)
+            plan.slots = {"action": found.action}
+            return plan
+    if verbs & {"mute", "unmute"}:
+        mute = P.by_names(device, ("mute",), write=True)
+        if mute and mute[0][1].writable:
+            svc, prop = mute[0]
+            plan.commands.append(Command(device.id, svc, property=prop.name, value="mute" in verbs))
+            plan.intent = "HassMediaPlayerMute" if "mute" in verbs else "HassMediaPlayerUnmute"
+            return plan
+    wants_value = bool(frame.numbers or frame.values or frame.flags & {"qmax", "qmin", "qhalf"}
+                       or frame.names or (frame.props and (verbs & {"up", "down", "set"} or direction(frame))))
+    if wants_value and not (verbs & {"lock", "unlock"} and not frame.numbers):
+        result = _set_value(index, device, frame, snap, name)
+        if isinstance(result, Issue):
+            if not (verbs & {"on", "off", "open", "close"}) or result.key not in ("no_property", "what_value"):
+                return result
+        else:
+            plan.commands.append(result)
+            if "on" in verbs and (sw := P.switch_property(device)) and snap.get((device.id, *_key(sw))) is False:
+                plan.commands.insert(0, Command(device.id, sw[0], property=sw[1].name, value=True))
+            plan.intent = _set_intent(device, result)
+            plan.slots = {"property": f"{result.service}.{result.property}", "value": result.value}
+            return plan
+    if verbs & {"up", "down"} and not frame.props:
+        result = _set_value(index, device, frame, snap, name)
+        if not isinstance(result, Issue):
+            plan.commands.append(result)
+            plan.intent = _set_intent(device, result)
+            plan.slots = {"property": f"{result.service}.{result.property}", "value": result.value}
+            return plan
+    switched = _switch(device, verbs, frame, name)
+    if isinstance(switched, Issue):
+        return switched
+    if switched is not None:
+        plan.commands.append(switched)
+        plan.intent = _switch_intent(switched)
+        plan.slots = {"property": f"{switched.service}.{switched.property}", "value": switched.value}
+        return plan
+    if "set" in verbs:
+        return Issue("clarify", "what_value", {"device": name})
+    return Issue("clarify", "what_do", {"device": name})
+
+
+def _key(found: P.Found) -> tuple[str, str]:
+    return found[0], found[1].name
+
+
+def _action(device: Device, verb: str, frame: Frame, areas: tuple[str, ...], index: HomeIndex) -> Command | None:
+    if (verb in ("start", "charge") and areas and device.type == "vacuum") or (verb == "start" and areas):
+        room = P.room_action(device)
+        if room is not None and not any(index.home.devices[device.id].area == a for a in areas):
+            svc, action, arg = room
+            return Command(device.id, svc, action=action, args={arg: areas[0]})
+    found = P.find_action(device, verb, frame)
+    if found is None:
+        return None
+    return Command(device.id, found[0], action=found[1])
+
+
+def _action_intent(verb: str, device: Device) -> str:
+    if device.type == "vacuum":
+        return {"start": "HassVacuumStart", "dock": "HassVacuumReturnToBase"}.get(verb, "HearthVacuumStop")
+    return {"play": "HassMediaUnpause", "pause": "HassMediaPause", "next": "HassMediaNext",
+            "previous": "HassMediaPrevious"}.get(verb, "HearthDeviceAction")
+
+
+def _set_intent(device: Device, cmd: Command) -> str:
+    prop = cmd.property or ""
+    if prop in ("brightness", "color-temperature") and device.type == "light":
+        return "HassLightSet"
+    if prop == "target-temperature":
+        return "HassClimateSetTemperature"
+    if prop == "target-position":
+        return "HassSetPosition"
+    if prop == "volume":
+        return "HassSetVolume"
+    if prop == "fan-level":
+        return "HassFanSetSpeed"
+    return "HearthSetProperty"
+
+
+def _switch_intent(cmd: Command) -> str:
+    if cmd.property == "target-position":
+        return "HassTurnOn" if cmd.value else "HassTurnOff"
+    if cmd.property == "locked":
+        return "HassLockLock" if cmd.value else "HassLockUnlock"
+    return "HassTurnOn" if cmd.value else "HassTurnOff"
+
+
+def _switch(device: Device, verbs: set[str], frame: Frame, name: str) -> Command | Issue | None:
+    pos, lock, sw = P.position_property(device), P.lock_property(device), P.switch_property(device)
+    if pos is not None and verbs & {"open", "close", "on", "off"}:
+        value = 50 if "qhalf" in frame.flags else (100 if verbs & {"open", "on"} and not verbs & {"close"} else 0)
+        return Command(device.id, pos[0], property=pos[1].name, value=value)
+    if lock is not None and verbs & {"lock", "unlock", "open", "close", "on", "off"}:
+        locking = bool(verbs & {"lock", "close"}) and "unlock" not in verbs
+        return Command(device.id, lock[0], property=lock[1].name, value=locking)
+    if sw is not None and verbs & {"on", "off", "open", "close", "start", "stop"}:
+        on = bool(verbs & {"on", "open", "start"}) and not (verbs & {"off", "close"} and "on" not in verbs)
+        if verbs & {"on", "open"} and verbs & {"off", "close"}:
+            on = frame.verbs.index(next(v for v in frame.verbs if v in ("on", "open"))) > frame.verbs.index(
+                next(v for v in frame.verbs if v in ("off", "close")))
+        return Command(device.id, sw[0], property=sw[1].name, value=on)
+    if verbs & {"on", "off", "open", "close", "lock", "unlock"}:
+        action = next(v for v in ("lock", "unlock", "open", "close", "on", "off") if v in verbs)
+        zh = {"lock": "上锁", "unlock": "解锁", "open": "打开", "close": "关闭", "on": "打开", "off": "关闭"}[action]
+        return Issue("refused", "cannot", {"device": name, "action": f"turn {action}" if action in ("on", "off")
+                                           else action, "action_zh": zh})
+    return None
+
+
+def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Issue | None:
+    concepts = [index_concept for index_concept in frame.props]
+    lex = _concepts()
+    if frame.names:
+        found = P.by_names(device, frame.names, write=True)
+        if found:
+            return found[0]
+    by_concept = P.by_concepts(device, [lex[c] for c in concepts if c in lex], write=True)
+    choice = P.by_choice(device, frame.values) if frame.values else []
+    if choice and (number is None or not by_concept):
+        return choice[0][0], choice[0][1]
+    if by_concept:
+        return by_concept[0]
+    if number is not None and number.unit and number.unit != "level":
+        found = P.by_unit(device, number.unit)
+        if found:
+            return found[0]
+        return Issue("refused", "no_property", {"what": number.unit})
+    if number is not None and number.unit == "level":
+        levels = [(s, p) for s, p in device.spec.iter_properties() if p.writable and p.choices]
+        if levels:
+            return levels[0]
+    useful = [c for c in concepts if c in lex and lex[c].set_names]
+    if useful:
+        return Issue("refused", "no_property", {"what": useful[0]})
+    return P.primary_number(device)
+
+
+def _concepts() -> Mapping[str, Any]:
+    from hearth.copilot._lexicon import lexicon
+
+    return lexicon().concepts
+
+
+def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, name: str) -> Command | Issue:
+    number = next((n for n in frame.numbers if n.unit), frame.numbers[0] if frame.numbers else None)
+    found = _choose(device, frame, number)
+    if isinstance(found, Issue):
+        found.params.setdefault("device", name)
+        return found
+    if found is None:
+        return Issue("clarify", "what_value", {"device": name})
+    svc, prop = found
+    what = label(prop, frame.lang)
+    if not prop.writable:
+        return Issue("refused", "read_only", {"device": name, "what": what})
+    current = snap.get((device.id, svc, prop.name))
+    value = _value_for(prop, frame, number, current)
+    if isinstance(value, Issue):
+        value.params.update(device=name, what=what)
+        return value
+    try:
+        canonical = prop.validate(value)
+    except SpecError as exc:
+        rng = prop.range
+        if rng is not None and isinstance(value, int | float) and not isinstance(value, bool):
+            return Issue("refused", "out_of_range", {
+                "device": name, "what": what, "value": value_text(prop, value, frame.lang),
+                "low": value_text(prop, _whole(rng.min), frame.lang), "high": value_text(prop, _whole(rng.max),
+                                                                                          frame.lang)})
+        return Issue("refused", "bad_value", {"device": name, "value": value, "why": str(exc)})
+    return Command(device.id, svc, property=prop.name, value=canonical)
+
+
+def _whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current: Value | None) -> Value | Issue:
+    sign = direction(frame)
+    if prop.choices:
+        return _choice_value(prop, frame, number, current, sign)
+    if prop.format is Format.BOOL:
+        verbs = set(frame.verbs)
+        return not bool(verbs & {"off", "close", "unmute", "down"})
+    if prop.format is Format.STRING:
+        return " ".join(frame.unknown) or ""
+    rng = prop.range
+    if number is not None:
+        relative = number.relative or (sign != 0 and not number.absolute and "set" not in frame.verbs)
+        if relative and isinstance(current, int | float):
+            return prop.clamp(current + (sign or 1) * number.value)
+        return _whole(number.value)
+    if rng is not None and "qmax" in frame.flags:
+        return _whole(rng.max)
+    if rng is not None and "qmin" in frame.flags:
+        return _whole(rng.min)
+    if rng is not None and "qhalf" in frame.flags:
+        return prop.clamp((rng.min + rng.max) / 2)
+    if sign and isinstance(current, int | float):
+        step = _default_step(prop, amount_key(frame))
+        return prop.clamp(current + sign * step)
+    return Issue("clarify", "what_value", {})
+
+
+def _default_step(prop: PropertySpec, amount: str) -> float:
+    if prop.unit == "celsius":
+        return _STEP_CELSIUS[amount]
+    if prop.unit == "percentage":
+        return _STEP_PERCENT[amount]
+    if prop.unit == "kelvin":
+        return 500 if amount != "lot" else 1500
+    rng = prop.range
+    if rng is not None:
+        span = (rng.max - rng.min) / (3 if amount == "lot" else 10)
+        return max(span, rng.step or 1)
+    return 1
+
+
+def _choice_value(prop: PropertySpec, frame: Frame, number: Number | None, current: Value | None,
+                  sign: int) -> Value | Issue:
+    names = [c.description for c in prop.choices]
+    for word in frame.values:
+        for desc in names:
+            if desc.lower() == word.lower():
+                return desc
+    if number is not None and float(number.value).is_integer():
+        levels = [n for n in names if n.lower() != "auto"] or names
+        pos = int(number.value)
+        if 1 <= pos <= len(levels):
+            return levels[pos - 1]
+        return Issue("refused", "out_of_range", {"value": pos, "low": 1, "high": len(levels)})
+    ordered = [n for n in names if n.lower() != "auto"] or names
+    if "qmax" in frame.flags:
+        return ordered[-1]
+    if "qmin" in frame.flags:
+        return ordered[0]
+    if sign and isinstance(current, str) and current in ordered:
+        pos = min(max(ordered.index(current) + sign, 0), len(ordered) - 1)
+        return ordered[pos]
+    if sign and isinstance(current, str):
+        return ordered[0] if sign < 0 else ordered[-1]
+    if frame.values:
+        return Issue("refused", "no_choice", {"value": frame.values[0], "options": ", ".join(names)})
+    return Issue("clarify", "what_value", {})

@@ -1,0 +1,144 @@
+"""Mapping words to a device's spec: which property or action a clause means on one device."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hearth.copilot._frame import Frame
+from hearth.copilot._lexicon import PropertyConcept
+from hearth.model import Device, Format, PropertySpec
+
+Found = tuple[str, PropertySpec]
+
+_ON_NAMES = ("on", "power", "switch", "switch-status", "enabled", "enable", "active", "power-on", "running")
+_UNIT_OF = {"%": ("percentage", "percent", "%"), "°": ("celsius", "°c"), "K": ("kelvin",), "A": ("ampere", "a")}
+# Which percentage property a bare "50%" means, most likely first.
+_PERCENT_ORDER = ("brightness", "target-position", "volume", "target-humidity", "ChargeLimit")
+_ACTION_WORDS = {
+    "start": ("start-sweep", "start", "sweep", "clean", "play", "begin", "run"),
+    "stop": ("stop-sweeping", "stop", "halt", "end"),
+    "pause": ("pause-sweeping", "pause"),
+    "dock": ("start-charge", "charge", "dock", "return", "home", "back"),
+    "play": ("play", "resume", "start"),
+    "next": ("next",),
+    "previous": ("previous", "prev", "back"),
+    "charge": ("start-charge", "charge"),
+    "stop_charge": ("stop-charge",),
+}
+
+
+def matches(prop: PropertySpec, names: Iterable[str]) -> bool:
+    """Whether a property is one of the names (exact, or the tail of a VSS path)."""
+    return any(prop.name == n or prop.name.endswith("." + n) for n in names)
+
+
+def by_names(device: Device, names: Iterable[str], *, write: bool) -> list[Found]:
+    """Properties of a device with one of these names, writable ones first when writing."""
+    wanted = list(names)
+    found: list[Found] = []
+    for name in wanted:
+        for svc, prop in device.spec.iter_properties():
+            if (svc, prop) not in found and matches(prop, (name,)):
+                found.append((svc, prop))
+    if write:
+        found.sort(key=lambda f: not f[1].writable)
+    return found
+
+
+def by_concepts(device: Device, concepts: Iterable[PropertyConcept], *, write: bool) -> list[Found]:
+    """Properties a list of concepts points at on this device."""
+    found: list[Found] = []
+    for concept in concepts:
+        names = concept.set_names if write else concept.get_names or concept.set_names
+        for item in by_names(device, names or concept.get_names, write=write):
+            if item not in found:
+                found.append(item)
+    return found
+
+
+def by_choice(device: Device, words: Iterable[str]) -> list[tuple[str, PropertySpec, str]]:
+    """Writable properties having a value-list entry named by one of the words."""
+    out = []
+    for word in words:
+        for svc, prop in device.spec.iter_properties():
+            if not prop.writable:
+                continue
+            for choice in prop.choices:
+                if choice.description.lower() == word.lower():
+                    out.append((svc, prop, choice.description))
+    return out
+
+
+def by_unit(device: Device, unit: str) -> list[Found]:
+    """Writable numeric properties measured in a unit."""
+    units = _UNIT_OF.get(unit, (unit.lower(),))
+    found = [(s, p) for s, p in device.spec.iter_properties()
+             if p.writable and not p.choices and (p.unit or "").lower() in units]
+    if unit == "%":
+        found.sort(key=lambda f: next((i for i, n in enumerate(_PERCENT_ORDER) if matches(f[1], (n,))), 99))
+    return found
+
+
+def primary_number(device: Device) -> Found | None:
+    """The first writable numeric property (a light's brightness, an AC's target temperature)."""
+    for svc, prop in device.spec.iter_properties():
+        if prop.writable and not prop.choices and prop.format in (Format.INT, Format.FLOAT):
+            return svc, prop
+    return None
+
+
+def switch_property(device: Device) -> Found | None:
+    """The writable on/off property of a device, if it has one."""
+    candidates = [(s, p) for s, p in device.spec.iter_properties() if p.writable and p.format is Format.BOOL]
+    for name in _ON_NAMES:
+        for svc, prop in candidates:
+            if prop.name == name:
+                return svc, prop
+    return None
+
+
+def position_property(device: Device) -> Found | None:
+    """The writable target position of a cover (curtain, garage door, window opener)."""
+    found = by_names(device, ("target-position",), write=True)
+    return found[0] if found and found[0][1].writable else None
+
+
+def lock_property(device: Device) -> Found | None:
+    """The writable locked flag of a lock."""
+    found = by_names(device, ("locked",), write=True)
+    return found[0] if found and found[0][1].writable else None
+
+
+def find_action(device: Device, verb: str, frame: Frame) -> tuple[str, str] | None:
+    """The (service, action) a verb means on this device, if it has actions."""
+    named = [(s.name, a.name) for s in device.spec.services.values() for a in s.actions.values()
+             if a.name in frame.actions]
+    if named:
+        return named[0]
+    words = _ACTION_WORDS.get(verb, ())
+    for word in words:
+        for svc in device.spec.services.values():
+            for action in svc.actions.values():
+                if action.name == word or (word in action.name.split("-") and not action.inputs):
+                    return svc.name, action.name
+    return None
+
+
+def room_action(device: Device) -> tuple[str, str, str] | None:
+    """An action that cleans one room: (service, action, argument name)."""
+    for svc in device.spec.services.values():
+        for action in svc.actions.values():
+            if len(action.inputs) == 1 and ("room" in action.name or "area" in action.inputs[0]):
+                return svc.name, action.name, action.inputs[0]
+    return None
+
+
+def has_ability(device: Device, verbs: set[str], frame: Frame) -> bool:
+    """Whether a device can do what a clause's verbs ask (used to pick implicit targets)."""
+    if verbs & {"on", "off"} and switch_property(device):
+        return True
+    if verbs & {"open", "close"} and position_property(device):
+        return True
+    if verbs & {"lock", "unlock"} and lock_property(device):
+        return True
+    return any(find_action(device, v, frame) for v in verbs)
