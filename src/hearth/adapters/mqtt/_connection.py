@@ -1,0 +1,235 @@
+"""One broker connection kept alive: reconnect with backoff, resubscribe, and an outbox that survives outages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import aiomqtt
+
+from hearth.core import Clock, SystemClock
+from hearth.errors import AdapterError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, bytes, bool], None]  # (topic, payload, retained)
+Remove = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSettings:
+    """Where the broker is and how to talk to it."""
+
+    host: str = "localhost"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    ca_file: str | None = None
+    client_id: str | None = None
+    keepalive: int = 30
+    status_topic: str | None = None  # birth "online" / last will "offline", retained
+    backoff_min: float = 0.5
+    backoff_max: float = 30.0
+    publish_timeout: float = 10.0
+    outbox_size: int = 10_000
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise AdapterError(f"mqtt: bad broker port {self.port}")
+        if self.backoff_min <= 0 or self.backoff_max < self.backoff_min:
+            raise AdapterError("mqtt: backoff must satisfy 0 < backoff_min <= backoff_max")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message waiting to be published."""
+
+    topic: str
+    payload: bytes
+    qos: int = 0
+    retain: bool = False
+
+
+class MqttConnection:
+    """Owns the broker connection; `run()` keeps it up until cancelled.
+
+    Handlers are plain callbacks run on the event loop; they must be quick. Outgoing messages go through a
+    bounded outbox of `outbox_size`: QoS ≥ 1 messages wait there across outages (oldest dropped, with a
+    warning, if it overflows); QoS 0 messages published while disconnected are dropped.
+    """
+
+    def __init__(self, settings: MqttSettings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self._clock = clock or SystemClock()
+        self._exact: dict[str, list[Handler]] = {}
+        self._wild: dict[str, list[Handler]] = {}
+        self._qos: dict[str, int] = {}
+        self._outbox: deque[Outgoing] = deque()
+        self._outbox_ready = asyncio.Event()
+        self._client: aiomqtt.Client | None = None
+        self.connected = asyncio.Event()
+        self.connections = 0
+        self._was_up = False
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> Remove:
+        """Call `handler` for messages matching the filter (resubscribed after every reconnect)."""
+        table = self._wild if ("+" in topic_filter or "#" in topic_filter) else self._exact
+        handlers = table.setdefault(topic_filter, [])
+        new = topic_filter not in self._qos
+        handlers.append(handler)
+        self._qos[topic_filter] = max(qos, self._qos.get(topic_filter, 0))
+        if new and self._client is not None and self.connected.is_set():
+            asyncio.get_running_loop().create_task(self._subscribe_now(topic_filter))
+
+        def remove() -> None:
+            if handler in handlers:
+                handlers.remove(handler)
+            if not handlers and table.get(topic_filter) is handlers:
+                del table[topic_filter]
+                self._qos.pop(topic_filter, None)
+
+        return remove
+
+    def publish(self, topic: str, payload: bytes | str, qos: int = 0, retain: bool = False) -> None:
+        """Queue a message; QoS ≥ 1 survives a broker outage, QoS 0 is dropped while disconnected."""
+        data = payload.encode() if isinstance(payload, str) else payload
+        if qos == 0 and not self.connected.is_set():
+            return
+        if len(self._outbox) >= self.settings.outbox_size:
+            dropped = self._outbox.popleft()
+            log.warning("mqtt outbox full: dropped the oldest message (to %s)", dropped.topic)
+        self._outbox.append(Outgoing(topic, data, qos, retain))
+        self._outbox_ready.set()
+
+    @property
+    def pending(self) -> int:
+        """Messages waiting in the outbox."""
+        return len(self._outbox)
+
+    def take_outbox(self) -> list[Outgoing]:
+        """Remove and return every waiting message (tests, and shutting down with a report of what was unsent)."""
+        items = list(self._outbox)
+        self._outbox.clear()
+        return items
+
+    async def wait_connected(self) -> None:
+        """Return once connected and subscribed (the readiness handshake)."""
+        await self.connected.wait()
+
+    async def run(self) -> None:
+        """Connect, and reconnect with exponential backoff, until cancelled."""
+        delay = self.settings.backoff_min
+        while True:
+            try:
+                await self._session()
+            except aiomqtt.MqttError as exc:
+                if self.connections:
+                    log.warning("mqtt %s:%d: connection lost (%s); retrying in %.1fs", self.settings.host,
+                                self.settings.port, exc, delay)
+                else:
+                    log.warning("mqtt %s:%d: cannot connect (%s); retrying in %.1fs", self.settings.host,
+                                self.settings.port, exc, delay)
+            finally:
+                self.connected.clear()
+                self._client = None
+            if self._was_up:
+                delay = self.settings.backoff_min
+            await self._clock.sleep(delay)
+            delay = min(delay * 2, self.settings.backoff_max)
+
+    def _client_for(self) -> aiomqtt.Client:
+        s = self.settings
+        will = aiomqtt.Will(s.status_topic, b"offline", qos=1, retain=True) if s.status_topic else None
+        tls_context = None
+        if s.tls:
+            tls_context = ssl.create_default_context(cafile=s.ca_file)
+        return aiomqtt.Client(s.host, s.port, username=s.username, password=s.password, identifier=s.client_id,
+                              will=will, keepalive=s.keepalive, tls_context=tls_context, timeout=10)
+
+    async def _session(self) -> None:
+        self._was_up = False
+        async with self._client_for() as client:
+            self._client = client
+            for topic_filter, qos in list(self._qos.items()):
+                await client.subscribe(topic_filter, qos=qos)
+            if self.settings.status_topic:
+                await client.publish(self.settings.status_topic, b"online", qos=1, retain=True)
+            self.connections += 1
+            self._was_up = True
+            log.info("mqtt %s:%d: connected", self.settings.host, self.settings.port)
+            self.connected.set()
+            async with asyncio.TaskGroup() as tasks:
+                sender = tasks.create_task(self._send_loop(client))
+                try:
+                    async for message in client.messages:
+                        self.deliver(str(message.topic), _payload(message.payload), bool(message.retain))
+                finally:
+                    sender.cancel()
+
+    async def _subscribe_now(self, topic_filter: str) -> None:
+        client = self._client
+        if client is None:
+            return  # the next connection subscribes it
+        try:
+            await client.subscribe(topic_filter, qos=self._qos.get(topic_filter, 1))
+        except aiomqtt.MqttError as exc:
+            log.debug("mqtt: subscribe %s deferred to the next connection (%s)", topic_filter, exc)
+
+    async def _send_loop(self, client: aiomqtt.Client) -> None:
+        while True:
+            while self._outbox:
+                item = self._outbox[0]
+                try:
+                    async with asyncio.timeout(self.settings.publish_timeout):
+                        await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain)
+                except (aiomqtt.MqttError, TimeoutError) as exc:
+                    # Left at the head of the outbox: the next connection sends it (at least once).
+                    raise aiomqtt.MqttError(f"publish to {item.topic} failed: {exc}") from exc
+                if self._outbox and self._outbox[0] is item:
+                    self._outbox.popleft()
+            self._outbox_ready.clear()
+            await self._outbox_ready.wait()
+
+    def deliver(self, topic: str, payload: bytes, retained: bool = False) -> None:
+        """Hand a message to the matching handlers, as if it came from the broker (also the in-memory seam)."""
+        for handler in tuple(self._exact.get(topic, ())):
+            _call(handler, topic, payload, retained)
+        if self._wild:
+            for topic_filter, handlers in tuple(self._wild.items()):
+                if matches(topic_filter, topic):
+                    for handler in tuple(handlers):
+                        _call(handler, topic, payload, retained)
+
+
+def matches(topic_filter: str, topic: str) -> bool:
+    """MQTT topic filter matching with `+` and `#`."""
+    f_parts = topic_filter.split("/")
+    t_parts = topic.split("/")
+    for i, part in enumerate(f_parts):
+        if part == "#":
+            return True
+        if i >= len(t_parts):
+            return False
+        if part != "+" and part != t_parts[i]:
+            return False
+    return len(f_parts) == len(t_parts)
+
+
+def _payload(raw: object) -> bytes:
+    if isinstance(raw, bytes | bytearray):
+        return bytes(raw)
+    if raw is None:
+        return b""
+    return str(raw).encode()
+
+
+def _call(handler: Handler, topic: str, payload: bytes, retained: bool) -> None:
+    try:
+        handler(topic, payload, retained)
+    except Exception:  # one bad handler must not stop the connection
+        log.exception("mqtt handler for %s failed", topic)
