@@ -162,7 +162,7 @@ def test_person_presence_follows_the_phone(day: World) -> None:
         if c.device == "alice_phone" and c.service == "location" and c.property in phone:
             phone[c.property] = float(c.new)  # type: ignore[arg-type]
         if (c.device, c.property) == ("alice", "zone"):
-            assert c.new == day.twin.zone_of((phone["latitude"], phone["longitude"]))
+            assert c.new == day.twin.presence.zone_of((phone["latitude"], phone["longitude"]))
             zones.add(c.new)
             checked += 1
     assert {"home", "away", "school"} <= zones and checked >= 4
