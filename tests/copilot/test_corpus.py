@@ -11,7 +11,8 @@ Each corpus line: `{"id", "text", "setup"?: [{device, service, property, value}]
   `alternatives` (other acceptable command lists); or `changes_direction` (vague amounts: each listed
   property must move up/down from its state after setup; other commands may only touch the same devices);
 - answered: `answer_contains` (one must appear in the reply, case-insensitive), optionally `answer_not_contains`;
-- refused / clarify / unsupported: the status alone (`refuse_reason_contains` is reported, not scored);
+- refused / clarify / unsupported: the status, and nothing in `changes` (proposed `commands` awaiting a
+  confirmation are fine; `refuse_reason_contains` is reported, not scored);
 - `intent` (optional) is scored separately and does not affect full correctness.
 Equivalences the scorer accepts: motor-control Open/Close equals target-position 100/0 on the same service;
 string values compare case- and punctuation-insensitively, and an area id equals that area's name or alias.
@@ -230,7 +231,7 @@ def score(item: Mapping[str, Any], out: Mapping[str, Any], home: Home, areas: Ma
             s.lower() in low for s in exp.get("answer_not_contains", [])
         )
     elif status_ok:
-        full_ok = not got  # a refusal, question back or unsupported request issues nothing
+        full_ok = not out.get("changes")  # a refusal, question back or unsupported request changes nothing
     intent_ok = None if "intent" not in exp else out.get("intent") == exp["intent"]
     reason_ok = None
     if "refuse_reason_contains" in exp:
@@ -485,6 +486,12 @@ def test_scorer_accepts_equivalent_and_rejects_wrong_commands() -> None:
     stray = {"status": "done", "commands": [*good["commands"], porch_on]}
     assert not score(item, stray, home, areas).full_ok
     assert not score(item, {"status": "clarify", "commands": []}, home, areas).status_ok
+    risky = {"id": "t-en-risky-001", "text": "x", "expect": {"status": "clarify"}}
+    pending = {"device": "front_door_lock", "service": "lock", "property": "locked", "value": False}
+    asked = {"status": "clarify", "commands": [pending], "changes": []}
+    assert score(risky, asked, home, areas).full_ok
+    acted = {**asked, "changes": [{**pending, "old": True, "new": False}]}
+    assert not score(risky, acted, home, areas).full_ok
 
 
 def test_scorer_directions_answers_and_numbers() -> None:
