@@ -190,7 +190,8 @@ def answer_devices(index: HomeIndex, frame: Frame, snap: Snapshot, targets: Targ
     lang = frame.lang
     devices = [index.home.devices[d] for d in targets.devices]
     verbs = set(frame.verbs)
-    concepts = [index.lex.concepts[c] for c in frame.props if c in index.lex.concepts]
+    concepts = [index.lex.concepts[c] for c in frame.props if c in index.lex.concepts
+                and c not in ("status", "power")]
     listing = len(devices) > 1 and any(w in frame.text for w in ("which", "哪", "any", "what", "有没有", "几"))
     if listing and verbs and not concepts:
         active = [d for d in devices if is_active(d, snap, verbs)]
@@ -208,6 +209,10 @@ def answer_devices(index: HomeIndex, frame: Frame, snap: Snapshot, targets: Targ
         name = index.device_name(dev.id, lang)
         found = (P.by_names(dev, frame.names, write=False) if frame.names else []) or P.by_concepts(
             dev, concepts, write=False)
+        word = state_word(index, dev, snap, lang)
+        if found and found[0][1].format.value == "bool" and word is not None and not frame.names[1:]:
+            texts.append(f"{name}{word}。" if lang == "zh" else f"{the(name, lang).capitalize()} is {word}.")
+            continue
         if found:
             svc, prop = found[0]
             value = _get(snap, dev.id, svc, prop.name)
@@ -217,11 +222,10 @@ def answer_devices(index: HomeIndex, frame: Frame, snap: Snapshot, targets: Targ
             return Issue("refused", "no_property", {"device": name, "what": frame.props[0]})
         if concepts:
             continue
-        word = state_word(index, dev, snap, lang)
         if word is not None:
             texts.append(f"{name}{word}。" if lang == "zh" else f"{the(name, lang).capitalize()} is {word}.")
             extra = P.primary_number(dev)
-            if extra and word in ("on", "开着") and len(devices) == 1:
+            if extra and len(devices) == 1 and not P.position_property(dev):
                 value = _get(snap, dev.id, extra[0], extra[1].name)
                 texts.append(_statement(name, label(extra[1], lang), value_text(extra[1], value, lang), lang))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -58,6 +59,9 @@ class Sandbox:
         self._initial: dict[StateKey, Value] = dict(self.core[1].values)
         self._touched: set[StateKey] = set()
         self.core[0].subscribe(StateChanged, lambda ev: self._touched.add((ev.device, ev.service, ev.property)))
+        # The index and the initial state live as long as the sandbox: keep the collector from rescanning them.
+        gc.collect()
+        gc.freeze()
 
     def reset(self) -> None:
         """Bring every touched value back to the home's initial state."""

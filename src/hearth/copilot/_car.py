@@ -26,6 +26,8 @@ def _parts(index: HomeIndex, frame: Frame) -> list[CarPart]:
     parts = [index.lex.car_parts[p] for p in dict.fromkeys(frame.car_parts)]
     specific = [p for p in parts if p.name != "car-doors"]
     verbs = set(frame.verbs)
+    if not verbs & {"lock", "unlock"}:
+        parts = specific
     if specific and not (verbs & {"lock", "unlock"} and not any(p.kind == "lock" for p in specific)):
         parts = specific
     if frame.numbers or frame.flags & {"qmax", "qmin", "qhalf"}:

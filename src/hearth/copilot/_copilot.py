@@ -221,6 +221,12 @@ class Copilot:
         verbs = set(frame.verbs)
         need = _need(self.index, frame, verbs)
         targets = resolve(self.index, frame, need, context)
+        if isinstance(targets, Issue) and targets.key == "which_device" and targets.options and not frame.question:
+            # "把灯调到150%": if no candidate could do it anyway, say why instead of asking which one.
+            trial = self._command(_Clause(frame), Targets(targets.options), snap)
+            if trial.issue is not None and trial.issue.status == "refused":
+                clause.issue = trial.issue
+                return clause
         if isinstance(targets, Issue):
             clause.issue = targets
             return clause
@@ -254,7 +260,7 @@ class Copilot:
                 issues.append(result)
             else:
                 clause.plans.append(result)
-        if issues and (not clause.plans or len(targets.devices) == 1):
+        if issues and (not clause.plans or len(targets.devices) == 1) and len(issues) == len(targets.devices):
             clause.issue = issues[0]
             clause.plans = []
         return clause
@@ -304,7 +310,7 @@ def _looks_like_rule(frames: list[Frame]) -> bool:
 
 def _out_of_scope(frames: list[Frame]) -> bool:
     for f in frames:
-        home_words = f.has_target or f.props or f.names or f.values or f.actions
+        home_words = f.has_target or f.props or f.names or f.values or f.actions or (f.question and f.zones)
         if home_words and "oos" not in f.flags:
             return False
         if home_words and (f.devices or f.cores or f.areas or f.car_parts):

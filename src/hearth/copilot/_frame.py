@@ -31,6 +31,7 @@ _UNITS = {
 }
 _ABSOLUTE = frozenset({"to", "at", "到", "至", "成", "为", "是", "=", "on"})
 _RELATIVE = frozenset({"by", "another", "more", "extra", "多", "加", "减"})
+_NAMED = frozenset({DEVICE, CORE, AREA, FLOOR, PERSON, ZONE})
 _SPLIT_PUNCT = frozenset({",", ";", "!", "?"})
 _AND = frozenset({"and", "和", "跟", "与"})
 _QUESTION_START = ("is", "are", "was", "were", "what", "whats", "how", "hows", "where", "wheres", "which", "who",
@@ -197,10 +198,13 @@ def _collect(frame: Frame, m: Mention) -> None:
 
 def _numbers(raw: list[str], lo: int, hi: int, mentions: list[Mention]) -> list[Number]:
     verbs_end = {m.end for m in mentions if m.has(VERB) and set(m.values(VERB)) & {"up", "down"}}
+    # Digits inside a name ("Bedroom 2", "卧室2号灯") are part of the name, not a value.
+    named = {i for m in mentions if m.meanings and any(k in _NAMED for k, _ in m.meanings)
+             for i in range(m.start, m.end)}
     out = []
     for i in range(lo, hi):
         tok = raw[i]
-        if not tok[0].isdigit():
+        if not tok[0].isdigit() or i in named:
             continue
         try:
             value = float(tok)

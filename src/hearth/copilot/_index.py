@@ -161,9 +161,11 @@ class HomeIndex:
                         table[key].append((TYPE, dev.type))
             if dev.type == "car":
                 continue
-            for svc, prop in dev.spec.iter_properties():
-                for word in (prop.name, prop.description, f"{svc} {prop.name}"):
+            for _, prop in dev.spec.iter_properties():
+                for word in (prop.name, prop.description):
                     key = phrase_tokens(word) if word else ()
+                    if any(k == "verb" or (k == "misc" and v != "out_of_scope") for k, v in table.get(key, ())):
+                        continue
                     if key and (NAME, prop.name) not in table[key]:
                         table[key].append((NAME, prop.name))
                 for choice in prop.choices if prop.writable else ():
@@ -186,7 +188,7 @@ class HomeIndex:
             if len(tok) < 4 or not tok.isalpha() or not tok.isascii() or tok in self.vocab:
                 continue
             best = process.extractOne(tok, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=80)
-            if best is not None:
+            if best is not None and abs(len(best[0]) - len(tok)) <= 2:
                 out[i] = best[0]
         return out
 

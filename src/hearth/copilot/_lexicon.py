@@ -58,8 +58,13 @@ def _load(name: str) -> dict[str, Any]:
     return {(("on" if k else "off") if isinstance(k, bool) else str(k)): v for k, v in data.items()}
 
 
+def _s(item: Any) -> str:
+    # YAML 1.1 reads bare on/off/yes/no as booleans; in the lexicon they are words.
+    return ("on" if item else "off") if isinstance(item, bool) else str(item)
+
+
 def _words(entry: Mapping[str, Any]) -> list[str]:
-    return [str(w) for w in (*entry.get("en", ()), *entry.get("zh", ()))]
+    return [_s(w) for w in (*entry.get("en", ()), *entry.get("zh", ()))]
 
 
 class _Table:
@@ -89,7 +94,8 @@ def lexicon() -> Lexicon:
             type_words.setdefault(type_name, []).append(phrase_tokens(word))
     concepts: dict[str, PropertyConcept] = {}
     for concept, entry in _load("properties").items():
-        concepts[concept] = PropertyConcept(concept, tuple(entry.get("set", ())), tuple(entry.get("get", ())))
+        concepts[concept] = PropertyConcept(concept, tuple(map(_s, entry.get("set", ()))),
+                                            tuple(map(_s, entry.get("get", ()))))
         for word in _words(entry):
             table.add(word, (PROP, concept))
     for value, entry in _load("values").items():
@@ -103,7 +109,7 @@ def lexicon() -> Lexicon:
             table.add(word, (CAR, part))
     for group, words in _load("misc").items():
         for word in words:
-            table.add(str(word), (MISC, group))
+            table.add(_s(word), (MISC, group))
     for place in _load("places")["places"]:
         for word in place:
             table.add(str(word), (PLACE, str(place[0])))

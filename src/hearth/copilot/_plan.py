@@ -188,19 +188,38 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
         return choice[0][0], choice[0][1]
     if by_concept:
         return by_concept[0]
+    useful = [c for c in concepts if c in lex and lex[c].set_names]
+    if useful and not choice:
+        return Issue("refused", "no_property", {"what": _concept_word(useful[0], frame.lang)})
+    if frame.values and not choice and number is None:
+        options = [c.description for _, p in device.spec.iter_properties() if p.writable for c in p.choices]
+        if options:
+            return Issue("refused", "no_choice", {"value": frame.values[0], "what": "", "options": ", ".join(options)})
     if number is not None and number.unit and number.unit != "level":
         found = P.by_unit(device, number.unit)
         if found:
             return found[0]
-        return Issue("refused", "no_property", {"what": number.unit})
+        what = _UNIT_WORDS.get(number.unit, {}).get(frame.lang, number.unit)
+        return Issue("refused", "no_property", {"what": what})
     if number is not None and number.unit == "level":
         levels = [(s, p) for s, p in device.spec.iter_properties() if p.writable and p.choices]
         if levels:
             return levels[0]
-    useful = [c for c in concepts if c in lex and lex[c].set_names]
-    if useful:
-        return Issue("refused", "no_property", {"what": useful[0]})
     return P.primary_number(device)
+
+
+_UNIT_WORDS = {"%": {"en": "percentage setting", "zh": "百分比调节"},
+               "°": {"en": "temperature setting", "zh": "温度调节"},
+               "K": {"en": "color temperature", "zh": "色温"}, "A": {"en": "current setting", "zh": "电流调节"}}
+
+
+def _concept_word(concept: str, lang: str) -> str:
+    from hearth.copilot._lexicon import lexicon
+
+    for tokens, meanings in lexicon().phrases.items():
+        if ("prop", concept) in meanings and any("\u4e00" <= t <= "\u9fff" for t in tokens) == (lang == "zh"):
+            return ("" if lang == "zh" else " ").join(tokens)
+    return concept.replace("-", " ")
 
 
 def _concepts() -> Mapping[str, Any]:

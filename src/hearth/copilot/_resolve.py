@@ -68,7 +68,8 @@ def _wants_all(frame: Frame) -> bool:
 def _pick(index: HomeIndex, frame: Frame, ids: list[str], areas: tuple[str, ...], what: str,
           explicit_area: bool) -> Targets | Issue:
     if areas:
-        inside = [d for d in ids if index.home.devices[d].area in areas]
+        wanted = set(ids)
+        inside = [d for a in areas for d in index.by_area.get(a, ()) if d in wanted]
         if not inside:
             return Issue("refused", "none_in_area", {"what": what, "areas": areas})
         ids = inside

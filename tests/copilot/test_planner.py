@@ -1,0 +1,83 @@
+"""Planner and safety: values, ranges, relative changes, confirmation and roles, through the real command path."""
+
+from __future__ import annotations
+
+import pytest
+
+from hearth.copilot import Copilot
+from hearth.copilot._batch import Sandbox, setup_values
+from hearth.errors import CopilotError
+from hearth.hub import load_home_or_demo
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    home = load_home_or_demo(None)
+    return Sandbox(home, Copilot(home))
+
+
+async def test_absolute_value_out_of_range_is_refused_with_the_range(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("把台灯调到150%")
+    assert result.status == "refused" and "1%" in result.reply and "100%" in result.reply
+    assert result.changes == ()
+
+
+async def test_relative_change_is_clamped(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("raise the desk lamp brightness by 50 percent")
+    assert result.status == "done"
+    assert result.changes[0]["new"] == 100
+
+
+async def test_relative_change_uses_current_state(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("客厅空调调高两度", setup={"living_ac": {"target-temperature": 20}})
+    assert [c["new"] for c in result.changes] == [22.0]
+
+
+async def test_risky_needs_confirmation_and_changes_nothing(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("unlock the front door")
+    assert result.status == "clarify" and result.changes == ()
+    confirmed = await sandbox.ask("unlock the front door", confirm=True)
+    assert confirmed.status == "done" and confirmed.changes[0]["new"] is False
+
+
+async def test_child_cannot_unlock(sandbox: Sandbox) -> None:
+    mia = sandbox.copilot.actor_for("mia")
+    result = await sandbox.ask("把大门解锁", actor=mia, confirm=True)
+    assert result.status == "refused" and result.changes == ()
+
+
+async def test_each_request_starts_from_a_fresh_home(sandbox: Sandbox) -> None:
+    await sandbox.ask("turn on the kitchen light")
+    again = await sandbox.ask("turn on the kitchen light")
+    assert again.changes[0]["old"] is False
+
+
+async def test_pronoun_follows_the_previous_clause(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("turn on the desk lamp and set it to 30%")
+    assert {(c["device"], c["property"]) for c in result.commands} == {
+        ("study_desk_lamp", "on"), ("study_desk_lamp", "brightness")}
+
+
+async def test_ambiguous_request_lists_options(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("turn on the light")
+    assert result.status == "clarify" and "Kitchen light" in result.reply and not result.changes
+
+
+async def test_unknown_device_is_refused(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("set the aromatherapy in the garage to 50")
+    assert result.status == "refused" and result.changes == ()
+
+
+async def test_rules_from_text_go_to_the_hook(sandbox: Sandbox) -> None:
+    result = await sandbox.ask("when I get home after dark turn on the porch light")
+    assert result.status == "unsupported" and result.intent == "HearthRuleFromText"
+
+
+def test_setup_shapes() -> None:
+    home = load_home_or_demo(None)
+    a = setup_values(home, {"kitchen_light": {"light.on": True, "brightness": 10}})
+    b = setup_values(home, [{"device": "kitchen_light", "service": "light", "property": "on", "value": True},
+                            {"device": "kitchen_light", "property": "brightness", "value": 10}])
+    assert a == b == {("kitchen_light", "light", "on"): True, ("kitchen_light", "light", "brightness"): 10}
+    with pytest.raises(CopilotError):
+        setup_values(home, {"nope": {"on": True}})
