@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hearth.copilot._bench import big_home, bench_copilot
+from hearth.copilot._bench import bench_copilot, big_home
 
 
 def test_bench_reports_figures() -> None:
