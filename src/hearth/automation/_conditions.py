@@ -73,6 +73,9 @@ def compile_condition(cond: Condition, ctx: Context) -> Check:
     if isinstance(cond, StateCondition):
         keys = tuple((d, cond.service, cond.property) for d in cond.devices)
         states, hold, state, clock = cond.states, cond.hold, ctx.state, ctx.clock
+        if not hold and len(keys) == 1:
+            key = keys[0]
+            return lambda env: values.get(key) in states
         if not hold:
             return lambda env: all(values.get(k) in states for k in keys)
         return lambda env: all(
@@ -81,6 +84,9 @@ def compile_condition(cond: Condition, ctx: Context) -> Check:
     if isinstance(cond, NumericCondition):
         keys = tuple((d, cond.service, cond.property) for d in cond.devices)
         above, below = cond.above, cond.below
+        if len(keys) == 1:
+            key = keys[0]
+            return lambda env: in_range(values.get(key), above, below)
         return lambda env: all(in_range(values.get(k), above, below) for k in keys)
     if isinstance(cond, TimeCondition):
         return _time_check(cond, ctx)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hearth.automation import _schema as s
 from hearth.automation._cron import Cron
@@ -65,6 +65,7 @@ from hearth.errors import RuleError, SpecError
 from hearth.model import Device, Home, PropertySpec, Value, builtin_types
 
 Path_ = list[str | int]
+M = TypeVar("M", bound=BaseModel)
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -140,8 +141,8 @@ def explain(err: Mapping[str, Any]) -> str:
 class _Compiler:
     """Turns the validated schema into rules, checking every reference against the home."""
 
-    def __init__(self, home: Home, source: str, root: yaml.Node | None, data: Any) -> None:
-        self.home, self.source, self.root, self.data = home, source, root, data
+    def __init__(self, home: Home, source: str, root: yaml.Node | None) -> None:
+        self.home, self.source, self.root = home, source, root
         self.scenes: dict[str, Scene] = {}
         self.rule_id = ""
         self.prefix: Path_ = []
@@ -156,24 +157,35 @@ class _Compiler:
         field = dotted(kept[2:] if self.rule_id else kept)
         return RuleError(f"{where}:{rule} {field or 'file'}: {message}")
 
-    def ruleset(self, raw: s.RulesFileModel) -> RuleSet:
-        for i, scene in enumerate(raw.scenes):
+    def ruleset(self, rules: Iterable[Any], scenes: Iterable[Any] = ()) -> RuleSet:
+        """Validate and compile scenes, then rules, one at a time (so a big file never sits in memory twice)."""
+        for i, item in enumerate(scenes):
             self.prefix = ["scenes", i]
+            scene = self.validate(s.SceneModel, item)
             if scene.id in self.scenes:
                 raise self.fail(["id"], f"duplicate scene id {scene.id!r}")
             cmds = tuple(c for j, t in enumerate(scene.states) for c in self.targets(["states", j], t))
             self.scenes[scene.id] = Scene(scene.id, scene.name or scene.id, cmds)
-        rules: dict[str, Rule] = {}
-        for i, raw_rule in enumerate(raw.rules):
-            self.prefix, self.rule_id = ["rules", i], raw_rule.id
-            if raw_rule.id in rules:
+        compiled: dict[str, Rule] = {}
+        for i, item in enumerate(rules):
+            self.prefix = ["rules", i]
+            self.rule_id = str(item.get("id", f"#{i + 1}")) if isinstance(item, dict) else f"#{i + 1}"
+            raw_rule = self.validate(s.RuleModel, item)
+            if raw_rule.id in compiled:
                 raise self.fail(["id"], f"duplicate rule id {raw_rule.id!r}")
-            rules[raw_rule.id] = self.rule(i, raw_rule)
+            compiled[raw_rule.id] = self.rule(item, raw_rule)
         self.rule_id = ""
-        return RuleSet(tuple(rules.values()), self.scenes, self.source)
+        return RuleSet(tuple(compiled.values()), self.scenes, self.source)
 
-    def rule(self, index: int, r: s.RuleModel) -> Rule:
-        raw_data = self.data["rules"][index] if isinstance(self.data, dict) else self.data[index]
+    def validate(self, model: type[M], item: Any) -> M:
+        """Validate one item against its schema, with the error located in the file."""
+        try:
+            return model.model_validate(item)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise self.fail([p for p in err["loc"] if isinstance(p, str | int)], explain(err)) from None
+
+    def rule(self, raw_data: Any, r: s.RuleModel) -> Rule:
         digest = hashlib.sha1(json.dumps(raw_data, sort_keys=True, default=str).encode()).hexdigest()[:16]
         line, _ = locate(self.root, self.prefix)
         return Rule(
@@ -446,20 +458,20 @@ def parse_rules(text: str, home: Home, source: str = "<rules>") -> RuleSet:
         root = yaml.MappingNode("tag:yaml.org,2002:map", [(key, root)], root.start_mark, root.end_mark)
     if not isinstance(data, dict):
         raise RuleError(f"{source}:1: a rules file is a list of rules, or a mapping with rules and scenes")
-    compiler = _Compiler(home, source, root, data)
-    try:
-        raw = s.RulesFileModel.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        path = [p for p in err["loc"] if isinstance(p, str | int)]
-        rules = data.get("rules")
-        if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int) and isinstance(rules, list):
-            item = rules[path[1]] if path[1] < len(rules) else None
-            compiler.rule_id = str(item.get("id", f"#{path[1] + 1}")) if isinstance(item, dict) else f"#{path[1] + 1}"
-            compiler.prefix = ["rules", path[1]]
-            raise compiler.fail(path[2:], explain(err)) from None
-        raise compiler.fail(path, explain(err)) from None
-    return compiler.ruleset(raw)
+    extra = sorted(set(data) - {"rules", "scenes"})
+    compiler = _Compiler(home, source, root)
+    if extra:
+        raise compiler.fail([extra[0]], "unknown section (a rules file has rules and scenes)")
+    rules, scenes = data.get("rules") or [], data.get("scenes") or []
+    for name, section in (("rules", rules), ("scenes", scenes)):
+        if not isinstance(section, list):
+            raise compiler.fail([name], f"{name} must be a list")
+    return compiler.ruleset(rules, scenes)
+
+
+def compile_rules(home: Home, rules: Iterable[Mapping[str, Any]], source: str = "<rules>") -> RuleSet:
+    """Validate and compile rules given as data (one mapping per rule, as in YAML)."""
+    return _Compiler(home, source, None).ruleset(rules)
 
 
 def load_rules(path: str | Path, home: Home) -> RuleSet:

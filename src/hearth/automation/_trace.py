@@ -7,7 +7,7 @@ deque. Text and JSON are produced only when someone looks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from hearth.model import Value
 
@@ -33,22 +33,34 @@ class Step:
                 "ok": self.ok, "message": self.message}
 
 
+class TraceSource(Protocol):
+    """The rule a trace belongs to: it names the trigger's variables and the conditions' labels."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """One label per top-level condition."""
+        ...
+
+    def describe(self, index: int, payload: object) -> dict[str, Any]:
+        """The variables of trigger `index` for this payload."""
+        ...
+
+
 class Trace:
     """One run of one rule."""
 
-    __slots__ = ("_describe", "_vars", "conditions", "ended", "labels", "message", "outcome", "payload", "rule",
-                 "run", "started", "steps", "trigger_index")
+    __slots__ = ("_source", "_vars", "conditions", "ended", "message", "outcome", "payload", "rule", "run",
+                 "started", "steps", "trigger_index")
 
     def __init__(self, rule: str, run: int, started: float, trigger_index: int, payload: object,
-                 describe: Callable[[int, object], dict[str, Any]], labels: tuple[str, ...]) -> None:
+                 source: TraceSource) -> None:
         self.rule = rule
         self.run = run
         self.started = started
         self.trigger_index = trigger_index
         self.payload = payload
-        self._describe = describe
+        self._source = source
         self._vars: dict[str, Any] | None = None
-        self.labels = labels
         self.conditions: list[bool] = []
         self.steps: list[Step] = []
         self.outcome: Outcome = "running"
@@ -59,7 +71,7 @@ class Trace:
     def trigger(self) -> dict[str, Any]:
         """The trigger's variables (what fired and with which values), built on first use."""
         if self._vars is None:
-            self._vars = self._describe(self.trigger_index, self.payload)
+            self._vars = self._source.describe(self.trigger_index, self.payload)
         return self._vars
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,8 +79,8 @@ class Trace:
         return {
             "rule": self.rule, "run": self.run, "started": self.started, "ended": self.ended,
             "trigger": _plain(self.trigger), "outcome": self.outcome, "message": self.message,
-            "conditions": [{"condition": label, "result": ok} for label, ok in zip(self.labels, self.conditions,
-                                                                                   strict=False)],
+            "conditions": [{"condition": label, "result": ok} for label, ok in zip(self._source.labels,
+                                                                                   self.conditions, strict=False)],
             "steps": [s.to_dict() for s in self.steps],
         }
 

@@ -55,7 +55,7 @@ class _Slot:
 
     def __init__(self) -> None:
         self.any: tuple[Listener, ...] = ()
-        self.by_value: dict[Value, tuple[Listener, ...]] = {}
+        self.by_value: dict[Value, tuple[Listener, ...]] | None = None
         self.remove: Remove = _nothing
 
 
@@ -82,12 +82,14 @@ class Wiring:
         if value is _ANY:
             slot.any = (*slot.any, listener)
         else:
+            if slot.by_value is None:
+                slot.by_value = {}
             slot.by_value[value] = (*slot.by_value.get(value, ()), listener)
 
         def remove() -> None:
             if value is _ANY:
                 slot.any = _without(slot.any, listener)
-            else:
+            elif slot.by_value is not None:
                 rest = _without(slot.by_value.get(value, ()), listener)
                 if rest:
                     slot.by_value[value] = rest
@@ -137,8 +139,9 @@ def _without(items: tuple[Listener, ...], listener: Listener) -> tuple[Listener,
 def _dispatch(slot: _Slot, event: StateChanged) -> None:
     for listener in slot.any:
         listener(event)
-    if slot.by_value:
-        matched = slot.by_value.get(event.new)
+    by_value = slot.by_value
+    if by_value:
+        matched = by_value.get(event.new)
         if matched:
             for listener in matched:
                 listener(event)
