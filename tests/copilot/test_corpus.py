@@ -61,11 +61,11 @@ TIMEOUT_S = 600
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Parse a JSONL file, one object a line, failing with the line number."""
-    items = []
+    items: list[dict[str, Any]] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        try:
+        try:  # one object per line
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise AssertionError(f"{path.name}:{n}: not JSON ({exc})") from None
@@ -236,11 +236,8 @@ def score(item: Mapping[str, Any], out: Mapping[str, Any], home: Home, areas: Ma
     reason_ok = None
     if "refuse_reason_contains" in exp:
         reason_ok = any(s.lower() in reply.lower() for s in exp["refuse_reason_contains"])
-    return Scored(
-        id=str(item["id"]), category=category(str(item["id"])), text=str(item["text"]), expected_status=exp["status"],
-        got_status=status, status_ok=status_ok, full_ok=full_ok, intent_ok=intent_ok, expected=dict(exp),
-        got_commands=list(out.get("commands") or []), got_intent=out.get("intent"), reply=reply, reason_ok=reason_ok,
-    )
+    return Scored(str(item["id"]), category(str(item["id"])), str(item["text"]), exp["status"], status, status_ok,
+                  full_ok, intent_ok, dict(exp), list(out.get("commands") or []), out.get("intent"), reply, reason_ok)
 
 
 # ---- checking the corpus itself ----
@@ -371,7 +368,7 @@ def run_batch(home_path: Path, items: Sequence[Mapping[str, Any]], workdir: Path
     return outputs
 
 
-def _rate(hits: int, total: int) -> float:
+def _share(hits: int, total: int) -> float:
     return hits / total if total else 1.0
 
 
@@ -381,11 +378,11 @@ def summarise(results: Sequence[Scored]) -> dict[str, Any]:
     intents = [r for r in results if r.intent_ok is not None]
     return {
         "n": len(results),
-        "status_accuracy": _rate(sum(r.status_ok for r in results), len(results)),
-        "full_accuracy": _rate(sum(r.full_ok for r in results), len(results)),
+        "status_accuracy": _share(sum(r.status_ok for r in results), len(results)),
+        "full_accuracy": _share(sum(r.full_ok for r in results), len(results)),
         "impossible": len(refusals),
-        "refused_rate": _rate(sum(r.got_status == "refused" for r in refusals), len(refusals)),
-        "intent_accuracy": _rate(sum(bool(r.intent_ok) for r in intents), len(intents)),
+        "refused_rate": _share(sum(r.got_status == "refused" for r in refusals), len(refusals)),
+        "intent_accuracy": _share(sum(bool(r.intent_ok) for r in intents), len(intents)),
         "errors": sum(r.got_status == "error" for r in results),
     }
 
@@ -401,10 +398,8 @@ def _table(rows: Mapping[str, Mapping[str, Any]]) -> str:
 
 def _env_float(name: str) -> float:
     raw = os.environ.get(name, "0.0")
-    try:
-        return float(raw)
-    except ValueError:
-        raise AssertionError(f"{name}={raw!r} is not a number") from None
+    assert re.fullmatch(r"\s*\d*\.?\d+\s*", raw), f"{name}={raw!r} is not a number"
+    return float(raw)
 
 
 def test_ask_accuracy_on_corpus(tmp_path: Path) -> None:
@@ -457,61 +452,47 @@ def test_ask_accuracy_on_corpus(tmp_path: Path) -> None:
 # ---- the scorer itself (pure, no `hearth ask` needed) ----
 
 
-def _mini_home() -> Home:
-    return load_home(DEMO_HOME)
+def _set(device: str, service: str, prop: str, value: Any) -> dict[str, Any]:
+    return {"device": device, "service": service, "property": prop, "value": value}
 
 
 def test_scorer_accepts_equivalent_and_rejects_wrong_commands() -> None:
     """Order, cover equivalences, optional commands and area aliases count; wrong values and extras do not."""
-    home = _mini_home()
+    home = load_home(DEMO_HOME)
     areas = _area_keys(home)
-    item = {"id": "t-en-cover-001", "text": "x", "expect": {
-        "status": "done",
-        "commands": [{"device": "living_curtain", "service": "curtain", "property": "target-position", "value": 100},
-                     {"device": "vacuum", "service": "vacuum", "action": "start-room-sweep",
-                      "args": {"clean-area": "kids_room"}}],
-        "commands_optional": [{"device": "kitchen_light", "service": "light", "property": "on", "value": True}]}}
-    good = {"status": "done", "commands": [
-        {"device": "vacuum", "service": "vacuum", "action": "start-room-sweep", "args": {"clean-area": "儿童房"}},
-        {"device": "living_curtain", "service": "curtain", "property": "motor-control", "value": "Open"}]}
-    assert score(item, good, home, areas).full_ok
-    kitchen_on = {"device": "kitchen_light", "service": "light", "property": "on", "value": True}
-    extra = {"status": "done", "commands": [*good["commands"], kitchen_on]}
-    assert score(item, extra, home, areas).full_ok
-    wrong = {"status": "done", "commands": [good["commands"][0],
-                                            {"device": "living_curtain", "service": "curtain",
-                                             "property": "target-position", "value": 50}]}
-    assert not score(item, wrong, home, areas).full_ok
-    porch_on = {"device": "porch_light", "service": "light", "property": "on", "value": True}
-    stray = {"status": "done", "commands": [*good["commands"], porch_on]}
-    assert not score(item, stray, home, areas).full_ok
+    sweep = {"device": "vacuum", "service": "vacuum", "action": "start-room-sweep"}
+    kitchen_on, porch_on = _set("kitchen_light", "light", "on", True), _set("porch_light", "light", "on", True)
+    item = {"id": "t-en-cover-001", "text": "x", "expect": {"status": "done", "commands_optional": [kitchen_on],
+            "commands": [_set("living_curtain", "curtain", "target-position", 100),
+                         {**sweep, "args": {"clean-area": "kids_room"}}]}}
+    good = [{**sweep, "args": {"clean-area": "儿童房"}}, _set("living_curtain", "curtain", "motor-control", "Open")]
+    assert score(item, {"status": "done", "commands": good}, home, areas).full_ok
+    assert score(item, {"status": "done", "commands": [*good, kitchen_on]}, home, areas).full_ok
+    wrong = [good[0], _set("living_curtain", "curtain", "target-position", 50)]
+    assert not score(item, {"status": "done", "commands": wrong}, home, areas).full_ok
+    assert not score(item, {"status": "done", "commands": [*good, porch_on]}, home, areas).full_ok
     assert not score(item, {"status": "clarify", "commands": []}, home, areas).status_ok
     risky = {"id": "t-en-risky-001", "text": "x", "expect": {"status": "clarify"}}
-    pending = {"device": "front_door_lock", "service": "lock", "property": "locked", "value": False}
+    pending = _set("front_door_lock", "lock", "locked", False)
     asked = {"status": "clarify", "commands": [pending], "changes": []}
     assert score(risky, asked, home, areas).full_ok
-    acted = {**asked, "changes": [{**pending, "old": True, "new": False}]}
-    assert not score(risky, acted, home, areas).full_ok
+    assert not score(risky, {**asked, "changes": [{**pending, "old": True, "new": False}]}, home, areas).full_ok
 
 
 def test_scorer_directions_answers_and_numbers() -> None:
     """Vague changes are judged by direction from the state after setup; answers by substrings."""
-    home = _mini_home()
+    home = load_home(DEMO_HOME)
     areas = _area_keys(home)
-    dim = {"id": "t-en-relative-001", "text": "x", "setup": [
-        {"device": "hallway_light", "service": "light", "property": "on", "value": True}],
-        "expect": {"status": "done", "changes_direction": [
-            {"device": "hallway_light", "service": "light", "property": "brightness", "direction": "down"}]}}
-    down = {"status": "done", "commands": [
-        {"device": "hallway_light", "service": "light", "property": "brightness", "value": 45}]}
-    up = {"status": "done", "commands": [
-        {"device": "hallway_light", "service": "light", "property": "brightness", "value": 75}]}
-    assert score(dim, down, home, areas).full_ok
-    assert not score(dim, up, home, areas).full_ok
+    down = {"device": "hallway_light", "service": "light", "property": "brightness", "direction": "down"}
+    dim = {"id": "t-en-relative-001", "text": "x", "setup": [_set("hallway_light", "light", "on", True)],
+           "expect": {"status": "done", "changes_direction": [down]}}
+    for value, ok in ((45, True), (75, False)):
+        got = {"status": "done", "commands": [_set("hallway_light", "light", "brightness", value)]}
+        assert score(dim, got, home, areas).full_ok is ok
     ask = {"id": "t-en-query-001", "text": "x", "expect": {
         "status": "answered", "answer_contains": ["locked"], "answer_not_contains": ["unlocked"]}}
     assert score(ask, {"status": "answered", "reply": "The front door is Locked."}, home, areas).full_ok
     assert not score(ask, {"status": "answered", "reply": "The front door is unlocked."}, home, areas).full_ok
     assert values_equal(26, 26.0000001, areas) and not values_equal(26, 26.1, areas)
     assert not values_equal(True, 1, areas) and values_equal("Cool", "cool", areas)
-    assert re.fullmatch(r"[a-z]+", category("demo-zh-multi-004")) and category("demo-zh-multi-004") == "multi"
+    assert category("demo-zh-multi-004") == "multi"
