@@ -84,3 +84,12 @@ def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
         load_home(tmp_path / "nope.yaml")
     with pytest.raises(HomeFileError, match="mapping"):
         parse_home("- a\n- b\n", "x.yaml")
+
+
+def test_on_and_off_stay_words_in_types_and_states() -> None:
+    home = parse_home(GOOD.replace("aroma-diffuser:\n", "aroma-diffuser:\n").replace(
+        "          intensity:", "          off: {format: bool, default: true}\n          intensity:"))
+    props = home.devices["aroma"].spec.services["diffuser"].properties
+    assert {"on", "off", "intensity"} <= set(props)
+    assert home.initial_state()[("lamp", "light", "on")] is True
+    assert parse_home("home: {id: x}\nareas: [{id: yes, name: no}]").areas["yes"].name == "no"

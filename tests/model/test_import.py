@@ -21,7 +21,7 @@ def test_thermostat_keeps_repeated_property_names_apart(shared_data: Path) -> No
     targets = [p for p in thermostat.properties.values() if p.name.startswith("target-temperature")]
     assert {(p.range.min, p.range.max) for p in targets if p.range} == {(16, 32), (5, 50)}
     assert spec.property("thermostat", "mode").validate("heat") == "Heat"
-    with pytest.raises(SpecError, match="several services|no property"):
+    with pytest.raises(SpecError, match=r"several services|no property"):
         spec.find("nonexistent")
 
 

@@ -15,6 +15,7 @@ from hearth.model._spec import (
     ValueRange,
 )
 from hearth.model._vss import VEHICLE_SERVICE, iter_vss_leaves, spec_from_vss
+from hearth.model._yaml import HearthLoader, compose_yaml, load_yaml
 
 __all__ = [
     "VEHICLE_SERVICE",
@@ -26,6 +27,7 @@ __all__ = [
     "EventSpec",
     "Floor",
     "Format",
+    "HearthLoader",
     "Home",
     "Location",
     "Person",
@@ -37,10 +39,12 @@ __all__ = [
     "ValueRange",
     "Zone",
     "builtin_types",
+    "compose_yaml",
     "device_type",
     "initial_value",
     "iter_vss_leaves",
     "load_home",
+    "load_yaml",
     "parse_home",
     "spec_from_miot",
     "spec_from_vss",

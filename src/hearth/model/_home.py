@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hearth.errors import HomeFileError, SpecError
 from hearth.model._catalog import DeviceType, device_type, initial_value
 from hearth.model._inline import inline_type
 from hearth.model._spec import Spec, Value
+from hearth.model._yaml import compose_yaml, load_yaml
 
 Role = Literal["admin", "adult", "child", "guest"]
 
@@ -147,19 +148,10 @@ class _Area(_Named):
     shared: bool = True
 
 
-def _yaml_keys(value: Any) -> Any:
-    # YAML 1.1 reads a bare `on:` key as the boolean true; in a state map it means the property `on`.
-    if isinstance(value, dict):
-        return {({True: "on", False: "off"}.get(k, k) if isinstance(k, bool) else k): v for k, v in value.items()}
-    return value
-
-
 class _Person(_Named):
     role: Role = "adult"
     devices: list[str] = Field(default_factory=list)
     state: dict[str, Any] = Field(default_factory=dict)
-
-    _keys = field_validator("state", mode="before")(_yaml_keys)
 
 
 class _Zone(_Named):
@@ -176,8 +168,6 @@ class _Device(_Named):
     binding: dict[str, Any] = Field(default_factory=dict)
     owner: str | None = None
     shared: bool = True
-
-    _keys = field_validator("state", mode="before")(_yaml_keys)
 
 
 class _Location(_Strict):
@@ -234,8 +224,8 @@ class _Loader:
     def __init__(self, text: str, source: str) -> None:
         self.source = source
         try:
-            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text) or {}
+            self.root = compose_yaml(text)
+            self.data = load_yaml(text) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{source}:{mark.line + 1}" if mark else source
@@ -258,7 +248,9 @@ class _Loader:
             raise self.fail(path, _explain(err)) from None
         types = self._types(raw)
         floors = self._unique("floors", [Floor(f.id, f.name or f.id, tuple(f.aliases), f.level) for f in raw.floors])
-        areas = self._unique("areas", [Area(a.id, a.name or a.id, tuple(a.aliases), a.floor, a.shared) for a in raw.areas])
+        areas = self._unique(
+            "areas", [Area(a.id, a.name or a.id, tuple(a.aliases), a.floor, a.shared) for a in raw.areas]
+        )
         for i, area in enumerate(raw.areas):
             if area.floor is not None and area.floor not in floors:
                 raise self.fail(["areas", i, "floor"], f"unknown floor {area.floor!r}")
