@@ -70,9 +70,12 @@ class MqttConnection:
         self._wild: dict[str, list[Handler]] = {}
         self._qos: dict[str, int] = {}
         self._outbox: deque[Outgoing] = deque()
-        self._outbox_ready = asyncio.Event()
+        self._changes: deque[tuple[str, bool]] = deque()  # (filter, subscribe?) not yet sent to the broker
+        self._wake = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self.connected = asyncio.Event()
+        self.disconnected = asyncio.Event()
+        self.disconnected.set()
         self.connections = 0
         self._was_up = False
 
@@ -83,8 +86,9 @@ class MqttConnection:
         new = topic_filter not in self._qos
         handlers.append(handler)
         self._qos[topic_filter] = max(qos, self._qos.get(topic_filter, 0))
-        if new and self._client is not None and self.connected.is_set():
-            asyncio.get_running_loop().create_task(self._subscribe_now(topic_filter))
+        if new:
+            self._changes.append((topic_filter, True))
+            self._wake.set()
 
         def remove() -> None:
             if handler in handlers:
@@ -92,6 +96,8 @@ class MqttConnection:
             if not handlers and table.get(topic_filter) is handlers:
                 del table[topic_filter]
                 self._qos.pop(topic_filter, None)
+                self._changes.append((topic_filter, False))
+                self._wake.set()
 
         return remove
 
@@ -104,7 +110,7 @@ class MqttConnection:
             dropped = self._outbox.popleft()
             log.warning("mqtt outbox full: dropped the oldest message (to %s)", dropped.topic)
         self._outbox.append(Outgoing(topic, data, qos, retain))
-        self._outbox_ready.set()
+        self._wake.set()
 
     @property
     def pending(self) -> int:
@@ -127,24 +133,28 @@ class MqttConnection:
         while True:
             try:
                 await self._session()
-            except aiomqtt.MqttError as exc:
-                if self.connections:
-                    log.warning("mqtt %s:%d: connection lost (%s); retrying in %.1fs", self.settings.host,
-                                self.settings.port, exc, delay)
-                else:
-                    log.warning("mqtt %s:%d: cannot connect (%s); retrying in %.1fs", self.settings.host,
-                                self.settings.port, exc, delay)
+            except* aiomqtt.MqttError as group:
+                reason = group.exceptions[0]
+                what = "connection lost" if self._was_up else "cannot connect"
+                log.warning("mqtt %s:%d: %s (%s); retrying in %.1fs", self.settings.host, self.settings.port, what,
+                            reason, self.settings.backoff_min if self._was_up else delay)
             finally:
                 self.connected.clear()
+                self.disconnected.set()
                 self._client = None
             if self._was_up:
                 delay = self.settings.backoff_min
             await self._clock.sleep(delay)
             delay = min(delay * 2, self.settings.backoff_max)
 
+    def will(self) -> aiomqtt.Will | None:
+        """The last will: `offline` on the status topic, retained, sent by the broker if Hearth vanishes."""
+        topic = self.settings.status_topic
+        return aiomqtt.Will(topic, b"offline", qos=1, retain=True) if topic else None
+
     def _client_for(self) -> aiomqtt.Client:
         s = self.settings
-        will = aiomqtt.Will(s.status_topic, b"offline", qos=1, retain=True) if s.status_topic else None
+        will = self.will()
         tls_context = None
         if s.tls:
             tls_context = ssl.create_default_context(cafile=s.ca_file)
@@ -155,6 +165,7 @@ class MqttConnection:
         self._was_up = False
         async with self._client_for() as client:
             self._client = client
+            self._changes.clear()  # a new session subscribes everything current below
             for topic_filter, qos in list(self._qos.items()):
                 await client.subscribe(topic_filter, qos=qos)
             if self.settings.status_topic:
@@ -162,6 +173,7 @@ class MqttConnection:
             self.connections += 1
             self._was_up = True
             log.info("mqtt %s:%d: connected", self.settings.host, self.settings.port)
+            self.disconnected.clear()
             self.connected.set()
             async with asyncio.TaskGroup() as tasks:
                 sender = tasks.create_task(self._send_loop(client))
@@ -171,29 +183,32 @@ class MqttConnection:
                 finally:
                     sender.cancel()
 
-    async def _subscribe_now(self, topic_filter: str) -> None:
-        client = self._client
-        if client is None:
-            return  # the next connection subscribes it
-        try:
-            await client.subscribe(topic_filter, qos=self._qos.get(topic_filter, 1))
-        except aiomqtt.MqttError as exc:
-            log.debug("mqtt: subscribe %s deferred to the next connection (%s)", topic_filter, exc)
-
     async def _send_loop(self, client: aiomqtt.Client) -> None:
+        # Subscription changes go first, so a handler added before a publish hears its answer.
         while True:
-            while self._outbox:
-                item = self._outbox[0]
-                try:
-                    async with asyncio.timeout(self.settings.publish_timeout):
-                        await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain)
-                except (aiomqtt.MqttError, TimeoutError) as exc:
-                    # Left at the head of the outbox: the next connection sends it (at least once).
-                    raise aiomqtt.MqttError(f"publish to {item.topic} failed: {exc}") from exc
-                if self._outbox and self._outbox[0] is item:
-                    self._outbox.popleft()
-            self._outbox_ready.clear()
-            await self._outbox_ready.wait()
+            while self._changes:
+                topic_filter, subscribe = self._changes[0]
+                if subscribe and topic_filter in self._qos:
+                    await client.subscribe(topic_filter, qos=self._qos[topic_filter])
+                elif not subscribe and topic_filter not in self._qos:
+                    await client.unsubscribe(topic_filter)
+                self._changes.popleft()
+            if self._outbox:
+                await self._send_head(client)
+                continue
+            self._wake.clear()
+            await self._wake.wait()
+
+    async def _send_head(self, client: aiomqtt.Client) -> None:
+        item = self._outbox[0]
+        try:
+            async with asyncio.timeout(self.settings.publish_timeout):
+                await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain)
+        except (aiomqtt.MqttError, TimeoutError) as exc:
+            # Left at the head of the outbox: the next connection sends it (at least once).
+            raise aiomqtt.MqttError(f"publish to {item.topic} failed: {exc}") from exc
+        if self._outbox and self._outbox[0] is item:
+            self._outbox.popleft()
 
     def deliver(self, topic: str, payload: bytes, retained: bool = False) -> None:
         """Hand a message to the matching handlers, as if it came from the broker (also the in-memory seam)."""
