@@ -44,6 +44,14 @@ def answer_people(index: HomeIndex, frame: Frame, snap: Snapshot, people: list[s
     for pid in people:
         person = index.home.people[pid]
         pname = index.zh_name((person.name, *person.aliases)) if lang == "zh" else person.name
+        other = [index.lex.concepts[c] for c in frame.props
+                 if c in index.lex.concepts and c not in ("sleep", "location", "occupancy", "status")]
+        found = P.by_concepts(index.home.devices[pid], other, write=False) if other else []
+        if found:
+            svc, prop = found[0]
+            value = _get(snap, pid, svc, prop.name)
+            parts.append(_statement(pname, label(prop, lang), value_text(prop, value, lang), lang).rstrip("。."))
+            continue
         if asks_sleep:
             asleep = _get(snap, pid, "sleep", "asleep")
             parts.append(f"{pname}{'在睡觉' if asleep else '醒着'}" if lang == "zh"
@@ -101,9 +109,14 @@ def answer_car(index: HomeIndex, frame: Frame, snap: Snapshot, car: Device) -> A
     rng = _get(snap, car.id, _CAR, _RANGE)
     km = f"{float(rng) / 1000:g}" if isinstance(rng, int | float) else "?"
     soc_text = f"{soc:g}" if isinstance(soc, float) else str(soc)
-    part = next((p for p in parts if p != "car-doors"), parts[0] if parts else "car-battery")
-    if "battery" in frame.props and part not in ("car-battery", "car-range"):
-        part = "car-battery"
+    from_concepts = {"charging": "car-charging", "battery": "car-battery", "range": "car-range",
+                     "temperature": "car-temperature", "odometer": "car-odometer", "speed": "car-speed",
+                     "location": "car-location"}
+    said = [from_concepts[c] for c in frame.props if c in from_concepts]
+    if set(frame.verbs) & {"lock", "unlock"}:
+        said.insert(0, "car-doors")
+    specific = [p for p in parts if p != "car-doors"]
+    part = (said or specific or parts or ["car-battery"])[0]
     if part in ("car-battery", "car-range"):
         if lang == "zh":
             text = f"{name}电量还有{soc_text}%，续航约{km}公里。"
@@ -119,6 +132,11 @@ def answer_car(index: HomeIndex, frame: Frame, snap: Snapshot, car: Device) -> A
         return Answer(text, "HearthCarLocks", {"locked": locked})
     cp = index.lex.car_parts[part]
     paths = cp.get_paths or cp.paths[:1]
+    if part == "car-charging":
+        charging = _get(snap, car.id, _CAR, "Vehicle.Powertrain.TractionBattery.Charging.IsCharging") is True
+        text = (f"{name}{'正在充电' if charging else '没有在充电'}。" if lang == "zh"
+                else f"The {name} is {'charging' if charging else 'not charging'}.")
+        return Answer(text, "HearthCarCharging", {"charging": charging})
     texts = []
     for path in paths:
         prop = car.spec.property(_CAR, path)
@@ -209,6 +227,8 @@ def answer_devices(index: HomeIndex, frame: Frame, snap: Snapshot, targets: Targ
         name = index.device_name(dev.id, lang)
         found = (P.by_names(dev, frame.names, write=False) if frame.names else []) or P.by_concepts(
             dev, concepts, write=False)
+        if not found and "status" in frame.props and not P.position_property(dev):
+            found = P.by_names(dev, ("status", "playing-state"), write=False)
         word = state_word(index, dev, snap, lang)
         if found and found[0][1].format.value == "bool" and word is not None and not frame.names[1:]:
             texts.append(f"{name}{word}。" if lang == "zh" else f"{the(name, lang).capitalize()} is {word}.")

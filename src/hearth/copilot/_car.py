@@ -89,7 +89,7 @@ def _part_value(part: CarPart, verbs: set[str], frame: Frame, snap: Mapping[tupl
     if part.kind == "switch":
         if verbs & _SWITCH_OFF and not verbs & {"on", "open"}:
             return False
-        if verbs & _SWITCH_ON or verbs & {"on", "open"}:
+        if verbs & _SWITCH_ON or verbs & {"on", "open"} or part.name in ("car-defrost", "car-horn"):
             return True
         return Issue("clarify", "what_do", {})
     if part.kind == "level":

@@ -24,6 +24,7 @@ Snapshot = Mapping[tuple[str, str, str], Value]
 RuleHook = Callable[[str, Lang], "AskResult | None"]
 Core = tuple[Bus, StateStore, CommandPath]
 _PLACE_PREPS = frozenset({"in", "at", "on", "of", "inside", "里", "的"})
+_OBJECT_BEFORE = frozenset({"the", "a", "an", "my", "our", "把", "将", "给"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,12 @@ class Copilot:
             clause.issue = Issue("refused", "unknown_thing", {"what": unknown})
             return clause
         if frame.question and not (frame.devices or frame.cores or frame.types or frame.car_parts):
+            about_people = frame.zones or set(frame.props) & {"location", "sleep", "heart-rate", "occupancy"}
+            if not frame.persons and ("kin" in frame.flags or (frame.unknown and about_people)):
+                what = frame.unknown[0] if frame.unknown else next(
+                    (m.text for m in frame.mentions if ("misc", "kin") in m.meanings), "?")
+                clause.issue = Issue("refused", "unknown_thing", {"what": what})
+                return clause
             if frame.persons:
                 clause.answer = answer_people(self.index, frame, snap, list(dict.fromkeys(frame.persons)))
                 return clause
@@ -290,15 +297,21 @@ def _unknown_target(frame: Frame) -> str | None:
     """A word that names the thing to act on but matches nothing in this home ("turn on the sauna")."""
     if not frame.unknown_spans:
         return None
-    explicit = frame.devices or frame.cores or frame.areas or frame.persons or frame.car_parts
-    if explicit or "pronoun" in frame.flags:
+    if frame.devices or frame.cores or frame.persons or frame.car_parts or "pronoun" in frame.flags:
+        return None
+    acted = frame.verbs or frame.props or frame.numbers or frame.types
+    if not acted:
         return None
     type_starts = {m.start for m in frame.mentions if m.has(TYPE)}
+    verb_ends = {m.end for m in frame.mentions if m.has("verb")}
     for text, start, end in frame.unknown_spans:
         before = frame.tokens[start - 1] if start > 0 else ""
         near_type = end in type_starts or (end + 1 in type_starts and frame.tokens[end] == "的")
-        acted = frame.verbs or frame.props or frame.numbers or frame.types
-        if (not frame.types or near_type or before in _PLACE_PREPS) and acted:
+        if frame.types:
+            if near_type or before in _PLACE_PREPS:
+                return text
+            continue
+        if frame.areas or before in _OBJECT_BEFORE or start in verb_ends:
             return text
     return None
 

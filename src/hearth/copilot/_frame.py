@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from hearth.copilot._index import HomeIndex, Mention
 from hearth.copilot._lexicon import (
@@ -21,6 +22,7 @@ from hearth.copilot._lexicon import (
     VALUE,
     VERB,
     ZONE,
+    lexicon,
 )
 from hearth.copilot._text import Lang, normalize, tokenize
 
@@ -31,12 +33,13 @@ _UNITS = {
 }
 _ABSOLUTE = frozenset({"to", "at", "到", "至", "成", "为", "是", "=", "on"})
 _RELATIVE = frozenset({"by", "another", "more", "extra", "多", "加", "减"})
+_PREP_NEXT = frozenset({"the", "my", "our", "a", "top", "ground", "first", "second", "third", "upper", "lower",
+                        "main", "both", "all", "each", "this", "that"})
 _NAMED = frozenset({DEVICE, CORE, AREA, FLOOR, PERSON, ZONE})
 _SPLIT_PUNCT = frozenset({",", ";", "!", "?"})
 _AND = frozenset({"and", "和", "跟", "与"})
 _QUESTION_START = ("is", "are", "was", "were", "what", "whats", "how", "hows", "where", "wheres", "which", "who",
-                   "whos", "doe", "do", "did", "ha", "have", "any", "anyone", "anybody", "whether", "tell", "show",
-                   "check", "list", "status", "report", "why", "when")
+                   "whos", "doe", "do", "did", "ha", "have", "any", "anyone", "anybody", "whether", "why", "when")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class Frame:
     props: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
+    weak_values: list[str] = field(default_factory=list)
+    weak_verbs: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     car_parts: list[str] = field(default_factory=list)
     numbers: list[Number] = field(default_factory=list)
@@ -109,6 +114,12 @@ def parse(index: HomeIndex, text: str, lang: Lang) -> list[Frame]:
     return [f for f in frames if f.text.strip(" ,;!?")] or frames[:1]
 
 
+@cache
+def _zh_question_words() -> tuple[str, ...]:
+    lex = lexicon()
+    return tuple("".join(k) for k, meanings in lex.phrases.items() if (MISC, "question_zh") in meanings)
+
+
 def _command_like(frame: Frame) -> bool:
     # "能帮我把灯打开吗" / "could you turn on the light?" are requests, not questions about state.
     if not (frame.verbs or frame.actions) or frame.flags & {"qstate", "qany", "qword"}:
@@ -126,8 +137,9 @@ def _split(raw: list[str], mentions: list[Mention]) -> list[tuple[int, int]]:
         mention = starts.get(i)
         splitter = mention is not None and any(v in ("split_zh", "split_en") for v in mention.values(MISC))
         if tok in _SPLIT_PUNCT or tok in _AND or splitter:
-            nxt = next((b for b in bounds if b > i), n)
-            if any(i < v < nxt for v in verb_at) or splitter:
+            prev = bounds[-1] if bounds else -1
+            left_verb = any(prev < v < i for v in verb_at)
+            if left_verb and any(v > i for v in verb_at):
                 bounds.append(i)
     segments: list[tuple[int, int]] = []
     lo = 0
@@ -144,12 +156,19 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
     frame = Frame(" ".join(raw[lo:hi]), lang, mentions=mentions)
     for m in mentions:
         _collect(frame, m)
+        if m.text == "on" and m.end < hi and raw[m.end] in _PREP_NEXT and "on" in frame.verbs and len(frame.verbs) > 1:
+            frame.verbs.remove("on")
+    if not frame.verbs and frame.weak_verbs:
+        frame.verbs = frame.weak_verbs
+    frame.values.extend(v for v in frame.weak_values if v not in frame.values)
     frame.numbers = _numbers(raw, lo, hi, mentions)
     frame.unknown_spans = index.unknown_spans(raw, unmatched)
     frame.unknown = [text for text, _, _ in frame.unknown_spans]
     frame.tokens = raw
     if lang == "zh":
         text = "".join(raw[lo:hi])
+        if any(word in text for word in _zh_question_words()):
+            frame.flags.add("ask")
         if re.search(r"(开着|关着|锁着|亮着|了吗|了没|着吗|着没|没有关|没关|没锁|是开|是关|是不是)", text):
             frame.flags.add("qstate")
     elif raw[lo:hi] and raw[lo] in ("is", "are", "was", "were", "doe", "do", "did", "ha", "have"):
@@ -182,10 +201,11 @@ def _collect(frame: Frame, m: Mention) -> None:
         frame.types.append(m.values(TYPE))
         if m.plural:
             frame.flags.add("plural")
-    frame.verbs.extend(m.values(VERB))
+    named_thing = bool(kinds & {TYPE, DEVICE, CORE})
+    (frame.weak_verbs if named_thing else frame.verbs).extend(m.values(VERB))
     frame.props.extend(m.values(PROP))
     frame.names.extend(m.values(NAME))
-    frame.values.extend(m.values(VALUE))
+    (frame.weak_values if kinds & {TYPE, PROP, DEVICE} else frame.values).extend(m.values(VALUE))
     frame.actions.extend(m.values("action"))
     frame.car_parts.extend(m.values(CAR))
     if m.has(CAR) and not m.has(TYPE) and ("车" in m.text or "car" in m.text.split()):

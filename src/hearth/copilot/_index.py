@@ -185,7 +185,12 @@ class HomeIndex:
         """Replace unknown English words by the closest known word (typos: 'bedrom' → 'bedroom')."""
         out = list(tokens)
         for i, tok in enumerate(tokens):
-            if len(tok) < 4 or not tok.isalpha() or not tok.isascii() or tok in self.vocab:
+            if not tok.isalpha() or not tok.isascii() or tok in self.vocab:
+                continue
+            if tok.endswith("s") and tok[:-1] in self.vocab:
+                out[i] = tok[:-1]
+                continue
+            if len(tok) < 4:
                 continue
             best = process.extractOne(tok, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=80)
             if best is not None and abs(len(best[0]) - len(tok)) <= 2:

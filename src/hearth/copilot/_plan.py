@@ -59,6 +59,11 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
     verbs = set(frame.verbs)
     name = index.device_name(device.id, frame.lang)
     plan = DevicePlan(device.id)
+    for special in (bool_feature(device, frame), pause_command(device, verbs) if not frame.actions else None):
+        if special is not None and not (special.property == "motor-control" and P.find_action(device, "stop", frame)):
+            plan.commands.append(special)
+            plan.slots = {"property": f"{special.service}.{special.property}", "value": special.value}
+            return plan
     for verb in [*frame.actions, *[v for v in frame.verbs if v in _ACTION_VERBS]]:
         found = _action(device, verb, frame, areas, index)
         if found is not None:
@@ -82,6 +87,9 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
                 return result
         else:
             plan.commands.append(result)
+            extra = _second_choice(device, frame, result)
+            if extra is not None:
+                plan.commands.append(extra)
             if "on" in verbs and (sw := P.switch_property(device)) and snap.get((device.id, *_key(sw))) is False:
                 plan.commands.insert(0, Command(device.id, sw[0], property=sw[1].name, value=True))
             plan.intent = _set_intent(device, result)
@@ -102,9 +110,17 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
         plan.intent = _switch_intent(switched)
         plan.slots = {"property": f"{switched.service}.{switched.property}", "value": switched.value}
         return plan
+    asked = [v for v in frame.verbs if v in _ACTION_VERBS]
+    if asked:
+        return Issue("refused", "cannot", {"device": name, "action": asked[0].replace("_", " "),
+                                           "action_zh": _ACTION_ZH.get(asked[0], asked[0])})
     if "set" in verbs:
         return Issue("clarify", "what_value", {"device": name})
     return Issue("clarify", "what_do", {"device": name})
+
+
+_ACTION_ZH = {"start": "启动", "stop": "停止", "pause": "暂停", "dock": "回充", "play": "播放", "next": "切换下一首",
+              "previous": "切换上一首", "charge": "充电", "stop_charge": "停止充电"}
 
 
 def _key(found: P.Found) -> tuple[str, str]:
@@ -114,7 +130,7 @@ def _key(found: P.Found) -> tuple[str, str]:
 def _action(device: Device, verb: str, frame: Frame, areas: tuple[str, ...], index: HomeIndex) -> Command | None:
     if (verb in ("start", "charge") and areas and device.type == "vacuum") or (verb == "start" and areas):
         room = P.room_action(device)
-        if room is not None and not any(index.home.devices[device.id].area == a for a in areas):
+        if room is not None:
             svc, action, arg = room
             return Command(device.id, svc, action=action, args={arg: areas[0]})
     found = P.find_action(device, verb, frame)
@@ -183,8 +199,10 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
         if found:
             return found[0]
     by_concept = P.by_concepts(device, [lex[c] for c in concepts if c in lex], write=True)
+    if not by_concept and "temperature" in concepts and "color-temperature" in lex:
+        by_concept = P.by_concepts(device, [lex["color-temperature"]], write=True)
     choice = P.by_choice(device, frame.values) if frame.values else []
-    if choice and (number is None or not by_concept):
+    if choice and (number is None or not by_concept) and not (by_concept and direction(frame)):
         return choice[0][0], choice[0][1]
     if by_concept:
         return by_concept[0]
@@ -195,6 +213,7 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
         options = [c.description for _, p in device.spec.iter_properties() if p.writable for c in p.choices]
         if options:
             return Issue("refused", "no_choice", {"value": frame.values[0], "what": "", "options": ", ".join(options)})
+        return Issue("refused", "no_property", {"what": frame.values[0]})
     if number is not None and number.unit and number.unit != "level":
         found = P.by_unit(device, number.unit)
         if found:
@@ -264,6 +283,13 @@ def _whole(x: float) -> int | float:
 
 def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current: Value | None) -> Value | Issue:
     sign = direction(frame)
+    rng = prop.range
+    kelvin = prop.unit == "kelvin"
+    if rng is not None and frame.flags & {"qwarmest", "qcoolest"} and number is None:
+        warm_high = not kelvin
+        return _whole(rng.max if ("qwarmest" in frame.flags) == warm_high else rng.min)
+    if kelvin and "temperature" in frame.props and "color-temperature" not in frame.props:
+        sign = -sign  # a warmer light is a lower colour temperature
     if prop.choices:
         return _choice_value(prop, frame, number, current, sign)
     if prop.format is Format.BOOL:
@@ -271,7 +297,6 @@ def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current:
         return not bool(verbs & {"off", "close", "unmute", "down"})
     if prop.format is Format.STRING:
         return " ".join(frame.unknown) or ""
-    rng = prop.range
     if number is not None:
         relative = number.relative or (sign != 0 and not number.absolute and "set" not in frame.verbs)
         if relative and isinstance(current, int | float):
@@ -282,7 +307,7 @@ def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current:
     if rng is not None and "qmin" in frame.flags:
         return _whole(rng.min)
     if rng is not None and "qhalf" in frame.flags:
-        return prop.clamp((rng.min + rng.max) / 2)
+        return prop.clamp(rng.max / 2 if rng.min <= rng.max / 2 else (rng.min + rng.max) / 2)
     if sign and isinstance(current, int | float):
         step = _default_step(prop, amount_key(frame))
         return prop.clamp(current + sign * step)
@@ -329,3 +354,41 @@ def _choice_value(prop: PropertySpec, frame: Frame, number: Number | None, curre
     if frame.values:
         return Issue("refused", "no_choice", {"value": frame.values[0], "options": ", ".join(names)})
     return Issue("clarify", "what_value", {})
+
+
+def pause_command(device: Device, verbs: set[str]) -> Command | None:
+    """Stop a moving cover: its motor control set to Pause/Stop."""
+    if not verbs & {"stop", "pause"}:
+        return None
+    for svc, prop in device.spec.iter_properties():
+        if prop.writable and prop.choices:
+            for choice in prop.choices:
+                if choice.description.lower() in ("pause", "stop"):
+                    return Command(device.id, svc, property=prop.name, value=choice.description)
+    return None
+
+
+def bool_feature(device: Device, frame: Frame) -> Command | None:
+    """Switch a named on/off feature (motion detection, swing) rather than the device itself."""
+    verbs = set(frame.verbs)
+    if not verbs & {"on", "off", "open", "close", "start", "stop"} or not (frame.props or frame.names):
+        return None
+    lex = _concepts()
+    found = P.by_names(device, frame.names, write=True) + P.by_concepts(
+        device, [lex[c] for c in frame.props if c in lex and c != "power"], write=True)
+    main = P.switch_property(device)
+    for svc, prop in found:
+        if prop.writable and prop.format is Format.BOOL and (svc, prop) != main:
+            on = bool(verbs & {"on", "open", "start"}) and not verbs & {"off", "close", "stop"}
+            return Command(device.id, svc, property=prop.name, value=on)
+    return None
+
+
+def _second_choice(device: Device, frame: Frame, first: Command) -> Command | None:
+    """"18 degrees, cooling": a number and a mode word set two properties."""
+    if not frame.numbers or not frame.values:
+        return None
+    for svc, prop, value in P.by_choice(device, frame.values):
+        if prop.name != first.property:
+            return Command(device.id, svc, property=prop.name, value=value)
+    return None

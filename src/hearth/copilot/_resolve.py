@@ -11,8 +11,9 @@ from hearth.model import Device
 
 # Car parts whose words only make sense for a car: they pick the car even when it is not named.
 CAR_ONLY = frozenset({"car-trunk", "car-frunk", "car-defrost", "car-range", "car-odometer", "car-seat-heating",
-                      "car-horn", "car-charge-limit", "car-speed"})
-CAR_IF_NO_OTHER = frozenset({"car-battery", "car-charging", "car-location"})
+                      "car-horn", "car-charge-limit", "car-speed", "car-window-driver", "car-window-passenger",
+                      "car-seat-passenger"})
+CAR_IF_NO_OTHER = frozenset({"car-battery", "car-charging"})
 
 Need = Callable[[Device], bool]
 
@@ -134,6 +135,11 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
         return Targets(tuple(dict.fromkeys(frame.persons)), areas)
     if areas:
         inside = [d for a in areas for d in index.by_area.get(a, ()) if need is None or need(home.devices[d])]
+        if not inside and need is not None and set(frame.verbs) & {"start"}:
+            # "扫一下厨房": the robot that cleans rooms lives elsewhere.
+            from hearth.copilot._props import room_action
+
+            inside = [d.id for d in home.devices.values() if need(d) and room_action(d)]
         if not inside:
             return Issue("refused", "nothing_in_area_can", {"areas": areas})
         return Targets(tuple(inside), areas, named=False)
@@ -152,6 +158,8 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
 def _resolve_types(index: HomeIndex, frame: Frame, types: list[str], areas: tuple[str, ...],
                    need: Need | None) -> Targets | Issue:
     ids = [d for t in types for d in index.by_type.get(t, ())]
+    if not ids and frame.car_parts and index.by_type.get("car"):
+        return _pick(index, frame, list(index.by_type["car"]), (), "car", False)
     if not ids:
         return Issue("refused", "no_type", {"type": types[0]})
     if need is not None and len(types) > 1:

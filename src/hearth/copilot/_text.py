@@ -43,6 +43,10 @@ def detect_language(text: str) -> Lang:
 def _chinese_int(text: str) -> int | None:
     if all(ch in _DIGITS for ch in text):
         return int("".join(str(_DIGITS[ch]) for ch in text))
+    # Spoken shorthand: 四千五 = 4500, 一百五 = 150, 两万五 = 25000.
+    if len(text) >= 3 and text[-1] in _DIGITS and text[-2] in _UNITS and text[-2] != "十":
+        head = _chinese_int(text[:-1])
+        return None if head is None else head + _DIGITS[text[-1]] * _UNITS[text[-2]] // 10
     total, section, digit = 0, 0, 0
     for ch in text:
         if ch in _DIGITS:
@@ -72,6 +76,14 @@ def chinese_number(text: str) -> float | None:
     return float(value)
 
 
+def _percent(match: re.Match[str]) -> str:
+    raw = match.group(1)
+    if raw[0].isdigit():
+        return f"{raw}%"
+    value = chinese_number(raw)
+    return f"{value:g}%" if value is not None else match.group(0)
+
+
 def _replace_chinese_numerals(text: str) -> str:
     def repl(match: re.Match[str]) -> str:
         run = match.group(0)
@@ -87,7 +99,8 @@ def _replace_chinese_numerals(text: str) -> str:
             return run
         return str(int(value)) if value.is_integer() else str(value)
 
-    text = re.sub(rf"百分之([{_NUMERAL}]+|\d+(?:\.\d+)?)", lambda m: f"{m.group(1)}%", text)
+    text = re.sub(rf"百分之([{_NUMERAL}]+|\d+(?:\.\d+)?)", _percent, text)
+    text = re.sub(r"(?<![\d零〇一二两三四五六七八九十])半(度|档|格)", r"0.5\1", text)
     text = _RUN.sub(repl, text)
     return re.sub(r"(\d+)度半", lambda m: f"{m.group(1)}.5度", text)
 
@@ -127,6 +140,7 @@ def normalize(text: str) -> str:
     text = _replace_chinese_numerals(text)
     text = re.sub(r"\s+", " ", text).strip()
     text = _replace_english_numbers(text)
+    text = re.sub(r"\bhalf an? (degree|level|notch)", r"0.5 \1", text)
     return re.sub(r"(\d)(percent|pct)\b", r"\1 \2", text)
 
 
