@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hearth.copilot._llm_client import ChatClient, LLMConfig, parse_completion
 from hearth.errors import CopilotError
-from hearth.testing import FakeLLMServer, Reply, drop, garbage, hang, http_error, say
+from hearth.testing import FakeLLMServer, RecordedRequest, Reply, drop, garbage, hang, http_error, say
 
 HELLO = [{"role": "user", "content": "hello"}]
 
@@ -102,9 +102,8 @@ async def test_garbage_and_refusals_are_explained(reply: Reply, message: str) ->
 
 
 async def test_servers_without_tool_choice_are_asked_again_without_it() -> None:
-    def picky(request: object) -> Reply:
-        body = request.json  # type: ignore[attr-defined]
-        if "tool_choice" in body:
+    def picky(request: RecordedRequest) -> Reply:
+        if "tool_choice" in request.json:
             return http_error(400, "tool_choice is not supported by this server")
         return say("fine")
 
