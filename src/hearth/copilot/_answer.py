@@ -113,7 +113,7 @@ def answer_car(index: HomeIndex, frame: Frame, snap: Snapshot, car: Device) -> A
                      "temperature": "car-temperature", "odometer": "car-odometer", "speed": "car-speed",
                      "location": "car-location"}
     said = [from_concepts[c] for c in frame.props if c in from_concepts]
-    if set(frame.verbs) & {"lock", "unlock"}:
+    if set(frame.verbs) & {"lock", "unlock"} or "locked" in frame.names:
         said.insert(0, "car-doors")
     specific = [p for p in parts if p != "car-doors"]
     part = (said or specific or parts or ["car-battery"])[0]
@@ -225,8 +225,9 @@ def answer_devices(index: HomeIndex, frame: Frame, snap: Snapshot, targets: Targ
     texts = []
     for dev in devices:
         name = index.device_name(dev.id, lang)
-        found = (P.by_names(dev, frame.names, write=False) if frame.names else []) or P.by_concepts(
-            dev, concepts, write=False)
+        setpoint = "set" in verbs and P.by_concepts(dev, concepts, write=True)
+        found = (P.by_names(dev, frame.names, write=False) if frame.names else []) or (
+            [f for f in setpoint if f[1].writable] if setpoint else []) or P.by_concepts(dev, concepts, write=False)
         if not found and "status" in frame.props and not P.position_property(dev):
             found = P.by_names(dev, ("status", "playing-state"), write=False)
         word = state_word(index, dev, snap, lang)

@@ -22,8 +22,13 @@ _SWITCH_ON = {"on", "open", "start", "honk", "up"}
 _SWITCH_OFF = {"off", "close", "stop"}
 
 
+_FROM_CONCEPT = {"temperature": "car-temperature", "fan-speed": "car-fan", "charge-limit": "car-charge-limit",
+                 "battery": "car-battery", "range": "car-range"}
+
+
 def _parts(index: HomeIndex, frame: Frame) -> list[CarPart]:
-    parts = [index.lex.car_parts[p] for p in dict.fromkeys(frame.car_parts)]
+    said = [*frame.car_parts, *(_FROM_CONCEPT[c] for c in frame.props if c in _FROM_CONCEPT)]
+    parts = [index.lex.car_parts[p] for p in dict.fromkeys(said)]
     specific = [p for p in parts if p.name != "car-doors"]
     verbs = set(frame.verbs)
     if not verbs & {"lock", "unlock"}:

@@ -14,7 +14,7 @@ from hearth.copilot._lexicon import TYPE
 from hearth.copilot._plan import DevicePlan, plan_device
 from hearth.copilot._props import has_ability
 from hearth.copilot._reply import join, say
-from hearth.copilot._resolve import Issue, Targets, resolve
+from hearth.copilot._resolve import CAR_ONLY, Issue, Targets, resolve
 from hearth.copilot._text import Lang, detect_language
 from hearth.core import Actor, Bus, Command, CommandPath, StateChanged, StateStore
 from hearth.errors import ConfirmationRequired, PermissionDenied
@@ -212,7 +212,7 @@ class Copilot:
         if unknown is not None and not frame.question:
             clause.issue = Issue("refused", "unknown_thing", {"what": unknown})
             return clause
-        if frame.question and not (frame.devices or frame.cores or frame.types or frame.car_parts):
+        if frame.question and not (frame.devices or frame.cores or frame.types or set(frame.car_parts) & CAR_ONLY):
             about_people = frame.zones or set(frame.props) & {"location", "sleep", "heart-rate", "occupancy"}
             if not frame.persons and ("kin" in frame.flags or (frame.unknown and about_people)):
                 what = frame.unknown[0] if frame.unknown else next(

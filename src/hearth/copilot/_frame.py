@@ -155,11 +155,16 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
            lang: Lang) -> Frame:
     frame = Frame(" ".join(raw[lo:hi]), lang, mentions=mentions)
     for m in mentions:
+        if lang == "en" and m.start == lo and m.has(VERB) and m.has(TYPE) and not m.has(DEVICE):
+            frame.verbs.extend(m.values(VERB))  # "switch everything off": a verb, not a switch
+            continue
         _collect(frame, m)
         if m.text == "on" and m.end < hi and raw[m.end] in _PREP_NEXT and "on" in frame.verbs and len(frame.verbs) > 1:
             frame.verbs.remove("on")
     if not frame.verbs and frame.weak_verbs:
         frame.verbs = frame.weak_verbs
+    if not frame.verbs:
+        frame.verbs = _verb_inside(index, raw, mentions)
     frame.values.extend(v for v in frame.weak_values if v not in frame.values)
     frame.numbers = _numbers(raw, lo, hi, mentions)
     frame.unknown_spans = index.unknown_spans(raw, unmatched)
@@ -177,6 +182,19 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
             raw[lo] in ("do", "doe") and lo + 1 < hi and raw[lo + 1] in ("not", "nt")):
         frame.flags.add("qword")
     return frame
+
+
+def _verb_inside(index: HomeIndex, raw: list[str], mentions: list[Mention]) -> list[str]:
+    # "门锁一下": the verb 锁 was read as part of the noun 门锁; take it back when no other verb was said.
+    for m in mentions:
+        if not m.has(TYPE) or m.end - m.start < 2:
+            continue
+        for size in (2, 1):
+            tail = tuple(raw[m.end - size:m.end])
+            verbs = [v for k, v in index.phrases.get(tail, ()) if k == VERB]
+            if verbs and len(tail) < m.end - m.start:
+                return verbs
+    return []
 
 
 def _collect(frame: Frame, m: Mention) -> None:

@@ -25,10 +25,11 @@ from hearth.copilot._text import has_cjk, phrase_tokens, stem
 from hearth.model import Device, Home
 
 _STOP_EN = frozenset({
+    "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "who", "whos", "um", "uh", "hmm", "thanks",
     "the", "a", "an", "to", "in", "on", "of", "at", "for", "my", "our", "your", "me", "i", "we", "you", "us",
     "please", "now", "right", "just", "with", "from", "by", "into", "up", "down", "and", "or", "is", "are", "be",
     "been", "being", "was", "it", "its", "this", "that", "these", "those", "some", "any", "there", "here",
-    "what", "whats", "how", "which", "who", "can", "could", "would", "will", "should", "do", "does", "did",
+    "what", "whats", "how", "which", "can", "could", "would", "will", "should", "do", "does", "did",
     "have", "has", "had", "set", "make", "turn", "get", "let", "s", "so", "very", "really", "too", "also",
     "then", "currently", "still", "again", "about", "as", "if", "than", "big", "small", "little", "main", "new",
     "old", "other", "left", "front", "back", "top", "bottom", "middle", "center", "centre", "first",

@@ -196,20 +196,20 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
     lex = _concepts()
     if frame.names:
         found = P.by_names(device, frame.names, write=True)
-        if found:
+        if found and (found[0][1].writable or not concepts):
             return found[0]
     by_concept = P.by_concepts(device, [lex[c] for c in concepts if c in lex], write=True)
     if not by_concept and "temperature" in concepts and "color-temperature" in lex:
         by_concept = P.by_concepts(device, [lex["color-temperature"]], write=True)
     choice = P.by_choice(device, frame.values) if frame.values else []
-    if choice and (number is None or not by_concept) and not (by_concept and direction(frame)):
+    if choice and number is None and not (by_concept and direction(frame)):
         return choice[0][0], choice[0][1]
     if by_concept:
         return by_concept[0]
     useful = [c for c in concepts if c in lex and lex[c].set_names]
     if useful and not choice:
         return Issue("refused", "no_property", {"what": _concept_word(useful[0], frame.lang)})
-    if frame.values and not choice and number is None:
+    if frame.values and not choice and number is None and not frame.flags & {"qmax", "qmin"}:
         options = [c.description for _, p in device.spec.iter_properties() if p.writable for c in p.choices]
         if options:
             return Issue("refused", "no_choice", {"value": frame.values[0], "what": "", "options": ", ".join(options)})
@@ -221,6 +221,10 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
         what = _UNIT_WORDS.get(number.unit, {}).get(frame.lang, number.unit)
         return Issue("refused", "no_property", {"what": what})
     if number is not None and number.unit == "level":
+        small = [(s, p) for s, p in device.spec.iter_properties() if p.writable and not p.choices and p.range
+                 and p.format is Format.INT and p.range.max <= 10]
+        if small:
+            return small[0]
         levels = [(s, p) for s, p in device.spec.iter_properties() if p.writable and p.choices]
         if levels:
             return levels[0]

@@ -158,7 +158,7 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
 def _resolve_types(index: HomeIndex, frame: Frame, types: list[str], areas: tuple[str, ...],
                    need: Need | None) -> Targets | Issue:
     ids = [d for t in types for d in index.by_type.get(t, ())]
-    if not ids and frame.car_parts and index.by_type.get("car"):
+    if not ids and frame.car_parts and index.by_type.get("car") and not areas:
         return _pick(index, frame, list(index.by_type["car"]), (), "car", False)
     if not ids:
         return Issue("refused", "no_type", {"type": types[0]})
