@@ -205,9 +205,9 @@ class Executor:
         while rounds < _MAX_LOOPS:
             if action.count is not None and rounds >= action.count:
                 break
+            run.variables["repeat"] = {"index": rounds + 1, "first": rounds == 0}
             if action.while_ and not self.holds(run, action.while_):
                 break
-            run.variables["repeat"] = {"index": rounds + 1, "first": rounds == 0}
             await self.sequence(run, action.actions, f"{path}.repeat.", None)
             rounds += 1
             if action.until and self.holds(run, action.until):

@@ -207,7 +207,8 @@ class Engine:
                     run.task.cancel()
         self.wiring.close()
         if self._tasks is not None:
-            await self._tasks.__aexit__(kind, exc, tb)
+            # The runs were cancelled above; the block's own exception (if any) propagates unchanged.
+            await self._tasks.__aexit__(None, None, None)
             self._tasks = None
         self.flush_traces()
 
@@ -394,6 +395,8 @@ class Engine:
         self._finished(run)
 
     def _finished(self, run: Run) -> None:
+        if self.timers is not None:
+            self._dirty.add(run.rule.id)
         self.bus.publish(RuleFired(self.ctx.clock.now(), run.rule.id, str(run.id), _trigger_kind(run),
                                    run.trace.outcome))
         rt = run.rt

@@ -104,10 +104,12 @@ def read_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
 def locate(root: yaml.Node | None, path: Sequence[str | int]) -> tuple[int | None, list[str | int]]:
     """The line of a data path in a YAML node tree, and the path steps that exist in the file."""
     node, line, kept = root, (root.start_mark.line + 1 if root is not None else None), []
-    for step in path:
+    for i, step in enumerate(path):
         if isinstance(node, yaml.MappingNode):
             hit = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(step)), None)
             if hit is None:
+                if i == len(path) - 1:
+                    kept.append(step)  # a field that is missing from the file: still name it
                 continue  # a schema-only step (a union tag): skip it
             line, node = hit[0].start_mark.line + 1, hit[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):

@@ -156,8 +156,11 @@ def _key_of(kind: type[Any]) -> Callable[[Any], str]:
 
 
 def _dispatch_typed(table: dict[str, tuple[Listener, ...]], key_of: Callable[[Any], str], event: Any) -> None:
-    for key in (key_of(event), "") if table.get("") else (key_of(event),):
-        for listener in table.get(key, ()):
+    key = key_of(event)
+    for listener in table.get(key, ()):
+        listener(event)
+    if key:
+        for listener in table.get("", ()):
             listener(event)
 
 
