@@ -11,8 +11,8 @@ from hearth.copilot._describe import describe_commands
 from hearth.copilot._frame import Frame, parse
 from hearth.copilot._index import HomeIndex
 from hearth.copilot._lexicon import TYPE
-from hearth.copilot._plan import DevicePlan, plan_device
-from hearth.copilot._props import has_ability
+from hearth.copilot._plan import DevicePlan, direction, plan_device
+from hearth.copilot._props import has_ability, switch_property
 from hearth.copilot._reply import join, say
 from hearth.copilot._resolve import CAR_ONLY, Issue, Targets, resolve
 from hearth.copilot._text import Lang, detect_language
@@ -261,16 +261,26 @@ class Copilot:
     def _command(self, clause: _Clause, targets: Targets, snap: Snapshot) -> _Clause:
         frame = clause.frame
         issues = []
-        for dev_id in targets.devices:
+        devices = list(targets.devices)
+        if len(devices) > 1 and direction(frame) and not frame.numbers:
+            # "too bright in here": dim the lights that are on, not the ones that are off.
+            on = [d for d in devices if snap.get((d, *_switch_key(self.index.home.devices[d]))) is True]
+            devices = on or devices
+        for dev_id in devices:
             result = plan_device(self.index, self.index.home.devices[dev_id], frame, snap, targets.areas)
             if isinstance(result, Issue):
                 issues.append(result)
             else:
                 clause.plans.append(result)
-        if issues and (not clause.plans or len(targets.devices) == 1) and len(issues) == len(targets.devices):
+        if issues and (not clause.plans or len(devices) == 1) and len(issues) == len(devices):
             clause.issue = issues[0]
             clause.plans = []
         return clause
+
+
+def _switch_key(device: Any) -> tuple[str, str]:
+    found = switch_property(device)
+    return (found[0], found[1].name) if found else ("", "")
 
 
 def _need(index: HomeIndex, frame: Frame, verbs: set[str]) -> Callable[[Any], bool] | None:
@@ -303,11 +313,12 @@ def _unknown_target(frame: Frame) -> str | None:
     if not acted:
         return None
     type_starts = {m.start for m in frame.mentions if m.has(TYPE)}
+    typed = frame.types or frame.weak_types
     verb_ends = {m.end for m in frame.mentions if m.has("verb")}
     for text, start, end in frame.unknown_spans:
         before = frame.tokens[start - 1] if start > 0 else ""
         near_type = end in type_starts or (end + 1 in type_starts and frame.tokens[end] == "的")
-        if frame.types:
+        if typed:
             if near_type or before in _PLACE_PREPS:
                 return text
             continue
@@ -326,7 +337,7 @@ def _out_of_scope(frames: list[Frame]) -> bool:
         home_words = f.has_target or f.props or f.names or f.values or f.actions or (f.question and f.zones)
         if home_words and "oos" not in f.flags:
             return False
-        if home_words and (f.devices or f.cores or f.areas or f.car_parts):
+        if home_words and (f.devices or f.cores or f.areas or set(f.car_parts) & CAR_ONLY):
             return False
         if (f.verbs or f.numbers) and "oos" not in f.flags and not f.unknown:
             return False

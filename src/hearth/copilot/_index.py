@@ -38,6 +38,8 @@ _STOP_EN = frozenset({
 _FILLER_ZH = frozenset(
     "把将给帮我你的了呢啊呀吧嘛么里中内面上下在请一下个们点是都也还就让使得地和与及跟同又再吗着过去来会能要想这那"
 )
+_GENERIC_PROP_WORDS = frozenset({"level", "state", "status", "mode", "value", "current", "target", "per", "meal",
+                                 "time", "last", "count", "amount", "setting", "position"})
 _GENERIC_HEADS = frozenset({"room", "area", "zone", "floor", "side", "house", "home"})
 
 
@@ -175,6 +177,12 @@ class HomeIndex:
                         continue
                     if key and ("value", choice.description) not in table[key]:
                         table[key].append(("value", choice.description))
+            for _, prop in dev.spec.iter_properties():
+                for tok in phrase_tokens(prop.name):
+                    key = (tok,)
+                    if len(tok) >= 3 and tok.isalpha() and tok not in _STOP_EN and tok not in _GENERIC_PROP_WORDS \
+                            and key not in self.lex.phrases and (NAME, prop.name) not in table[key]:
+                        table[key].append((NAME, prop.name))
             for svc_spec in dev.spec.services.values():
                 for action in svc_spec.actions.values():
                     for word in (action.name, action.description):

@@ -110,6 +110,11 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
         plan.intent = _switch_intent(switched)
         plan.slots = {"property": f"{switched.service}.{switched.property}", "value": switched.value}
         return plan
+    if "set" in verbs and frame.unknown and not frame.numbers:
+        options = [c.description for _, p in device.spec.iter_properties() if p.writable for c in p.choices]
+        if options:
+            return Issue("refused", "no_choice", {"device": name, "value": frame.unknown[-1], "what": "",
+                                                  "options": ", ".join(options)})
     asked = [v for v in frame.verbs if v in _ACTION_VERBS]
     if asked:
         return Issue("refused", "cannot", {"device": name, "action": asked[0].replace("_", " "),
@@ -202,6 +207,11 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
     if not by_concept and "temperature" in concepts and "color-temperature" in lex:
         by_concept = P.by_concepts(device, [lex["color-temperature"]], write=True)
     choice = P.by_choice(device, frame.values) if frame.values else []
+    if len(choice) > 1:
+        named = {(s, p.name) for s, p in by_concept}
+        words = set(frame.tokens)
+        choice.sort(key=lambda c: ((c[0], c[1].name) not in named,
+                                   -sum(1 for w in c[1].name.split("-") if w in words)))
     if choice and number is None and not (by_concept and direction(frame)):
         return choice[0][0], choice[0][1]
     if by_concept:

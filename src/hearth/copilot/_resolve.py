@@ -102,9 +102,12 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
         return areas_or_issue
     areas = areas_or_issue
     home = index.home
-    if frame.devices:
+    groups = list(frame.devices)
+    if frame.types or frame.cores or any(home.devices[d].type != "person" for g in groups for d in g):
+        groups = [g for g in (tuple(d for d in g if home.devices[d].type != "person") for g in groups) if g]
+    if groups:
         ids: list[str] = []
-        for group in frame.devices:
+        for group in groups:
             if len(group) > 1 and areas:
                 group = tuple(d for d in group if home.devices[d].area in areas) or group
             if len(group) > 1 and not _wants_all(frame):
@@ -143,7 +146,7 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
         if not inside:
             return Issue("refused", "nothing_in_area_can", {"areas": areas})
         return Targets(tuple(inside), areas, named=False)
-    if context and (("pronoun" in frame.flags) or not frame.unknown):
+    if context:
         return Targets(context, (), named=False)
     if need is None:
         return Issue("clarify", "which_device", {"what": "device"}, ())
