@@ -230,7 +230,7 @@ class Copilot:
         targets = resolve(self.index, frame, need, context)
         if isinstance(targets, Issue) and targets.key == "which_device" and targets.options and not frame.question:
             # "把灯调到150%": if no candidate could do it anyway, say why instead of asking which one.
-            trial = self._command(_Clause(frame), Targets(targets.options), snap)
+            trial = self._command(_Clause(frame), Targets(targets.options[:24]), snap)
             if trial.issue is not None and trial.issue.status == "refused":
                 clause.issue = trial.issue
                 return clause

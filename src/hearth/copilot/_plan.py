@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from hearth.copilot import _props as P
@@ -246,6 +247,7 @@ _UNIT_WORDS = {"%": {"en": "percentage setting", "zh": "百分比调节"},
                "K": {"en": "color temperature", "zh": "色温"}, "A": {"en": "current setting", "zh": "电流调节"}}
 
 
+@cache
 def _concept_word(concept: str, lang: str) -> str:
     from hearth.copilot._lexicon import lexicon
 
