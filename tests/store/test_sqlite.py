@@ -27,8 +27,10 @@ from hearth.store import SqliteStore
 DAY = 86_400.0
 ALICE = Actor("person", "alice", "admin")
 MIA = Actor("person", "mia", "child")
-TRICKY: list[Value] = [True, False, 1, 0, 1.0, 0.0, -0.0, 2**63 - 1, -(2**63), 2**80, 1.5, math.inf, "", "1",
-                       "true", "中文", "a\udc80b"]
+TRICKY: list[Value] = [
+    True, False, 1, 0, 1.0, 0.0, -0.0, 2**63 - 1, -(2**63), 2**80, 1.5, math.inf, 5e-324, "", "1", "true", "中文",
+    "a\udc80b", "nul\x00in", "\\u0000", "".join(map(chr, range(1, 32))) + "\u2028\U0001f600",
+]
 
 
 def _wired(tmp_path: Path, **options: object) -> tuple[SqliteStore, StateStore, FakeClock, Bus]:
@@ -46,6 +48,8 @@ def test_every_value_type_round_trips_through_state_and_history(tmp_path: Path) 
         state.apply("dev", "svc", f"p{i}", value)
         if state.apply("dev", "svc", "all", value) is not None:
             applied.append(value)
+        store.flush()  # one batch per value: each takes the fast path unless it needs the careful one
+    assert store.stats().careful_batches == 5  # 2**80, inf, lone surrogate, NUL and the escaped-NUL look-alike
     store.close()
     with SqliteStore(tmp_path / "home.db") as again:
         values, changed = again.restore()
@@ -76,6 +80,7 @@ def test_any_sequence_of_values_reads_back_identical(tmp_path_factory: pytest.Te
         clock.advance(1)
         if state.apply("d", "s", "p", value) is not None:
             applied.append(value)
+        store.flush()
     history = [v for _, v in store.history("d", "s", "p")]
     assert [(type(v), v) for v in history] == [(type(v), v) for v in applied]
     assert type(store.restore()[0][("d", "s", "p")]) is type(applied[-1])

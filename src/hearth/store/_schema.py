@@ -51,9 +51,27 @@ CREATE INDEX IF NOT EXISTS audit_by_time ON audit (time);
 
 INSERT_KEY = "INSERT INTO keys (id, device, service, prop) VALUES (?, ?, ?, ?)"
 INSERT_HISTORY = "INSERT INTO history (key, time, value, kind) VALUES (?, ?, ?, ?)"
-UPSERT_STATE = (
-    "INSERT INTO state (key, time, value, kind) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET time = excluded.time, value = excluded.value, kind = excluded.kind"
+# The fast path hands a whole batch to SQLite as one JSON array of [key, time, value] rows, so the insert
+# runs inside SQLite with the GIL released instead of one Python round trip per row. `kind` is worked out
+# in SQL; a value JSON cannot carry exactly (an int past 64 bits turns REAL, null, arrays, objects) yields
+# NULL, which the NOT NULL constraint turns into an error, and the writer retries that batch row by row.
+INSERT_HISTORY_JSON = """
+WITH batch (n, key, time, value, type) AS (
+    SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+           json_type(value, '$[2]')
+    FROM json_each(?)
+)
+INSERT INTO history (key, time, value, kind)
+SELECT key, time, value,
+       CASE type WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'real' THEN 0 WHEN 'text' THEN 0
+                 WHEN 'integer' THEN iif(typeof(value) = 'integer', 0, NULL) END
+FROM batch ORDER BY key, n
+"""
+# Current state from the history rows just written (rowid > the largest before): the last row per key wins.
+UPSERT_STATE_SINCE = (
+    "INSERT INTO state (key, time, value, kind) SELECT key, time, value, kind FROM history"
+    " WHERE rowid IN (SELECT max(rowid) FROM history WHERE rowid > ? GROUP BY key)"
+    " ON CONFLICT (key) DO UPDATE SET time = excluded.time, value = excluded.value, kind = excluded.kind"
 )
 INSERT_AUDIT = (
     "INSERT INTO audit (time, command_id, actor_kind, actor_id, actor_role, device, service, target, value, ok,"

@@ -10,12 +10,14 @@ to disk speed). Nothing is ever dropped while the store is healthy.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from hearth.core import AuditRecorded, Event, StateChanged
@@ -27,6 +29,12 @@ log = logging.getLogger(__name__)
 
 StateKey = tuple[str, str, str]
 Op = Callable[[sqlite3.Connection], Any]
+Row = tuple[Any, ...]
+
+_address = attrgetter("device", "service", "property")
+_time = attrgetter("time")
+_new = attrgetter("new")
+_batch_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,7 @@ class WriterStats:
     committed_changes: int
     committed_audits: int
     batches: int
+    careful_batches: int
     backpressure_waits: int
     failed: str | None
 
@@ -92,7 +101,7 @@ class Writer:
         self._interval = interval
         self._stopping = False
         self._error: StoreError | None = None
-        self._changes = self._audits = self._batches = self._waits = 0
+        self._changes = self._audits = self._batches = self._careful = self._waits = 0
         self._thread = threading.Thread(target=self._run, name=f"hearth-store-writer:{path}", daemon=True)
 
     def start(self) -> None:
@@ -177,7 +186,8 @@ class Writer:
     def stats(self) -> WriterStats:
         """Current counters."""
         error = None if self._error is None else str(self._error)
-        return WriterStats(len(self._queue), self._changes, self._audits, self._batches, self._waits, error)
+        return WriterStats(len(self._queue), self._changes, self._audits, self._batches, self._careful, self._waits,
+                           error)
 
     def _run(self) -> None:
         queue = self._queue
@@ -229,35 +239,40 @@ class Writer:
             log.exception("%s: rollback failed", self._path)
 
     def _commit(self, changes: list[StateChanged], audits: list[AuditRecorded]) -> None:
-        new_keys = self._assign_ids(changes)
-        ids = self._ids
-        # Fast path: bind values as they are; the kind column is `type is bool` (binds as 0/1).
-        rows = [
-            (ids[(e.device, e.service, e.property)], e.time, e.new, e.new.__class__ is bool) for e in changes
-        ]
+        keys = list(map(_address, changes))
+        new_keys = self._assign_ids(keys)
         try:
-            self._transaction(new_keys, rows, audits)
-        except (OverflowError, UnicodeEncodeError, sqlite3.InterfaceError, sqlite3.ProgrammingError):
+            # Fast path, all in C: map/zip/json build the batch, SQLite inserts it with the GIL released.
+            rows = zip(map(self._ids.__getitem__, keys), map(_time, changes), map(_new, changes), strict=True)
+            payload = _batch_json(list(rows)) if changes else None
+            if payload is not None and "\\u0000" in payload:
+                raise ValueError("SQLite's JSON functions cut text at NUL")
+            self._transaction(new_keys, payload, audits)
+        except (ValueError, TypeError, OverflowError, sqlite3.IntegrityError, sqlite3.InterfaceError,
+                sqlite3.ProgrammingError):
+            # NaN/inf, NUL or lone surrogates in text, ints past 64 bits, a value of the wrong type: row by row.
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             self._transaction(new_keys, self._careful_rows(changes), audits)
+            self._careful += 1
         self._changes += len(changes)
         self._audits += len(audits)
         self._batches += 1
 
-    def _assign_ids(self, changes: list[StateChanged]) -> list[tuple[int, str, str, str]]:
+    def _assign_ids(self, keys: list[StateKey]) -> list[tuple[int, str, str, str]]:
         ids = self._ids
         new: list[tuple[int, str, str, str]] = []
-        for e in changes:
-            key = (e.device, e.service, e.property)
+        if all(map(ids.__contains__, keys)):
+            return new
+        for key in keys:
             if key not in ids:
                 ids[key] = self._next_id
                 new.append((self._next_id, *key))
                 self._next_id += 1
         return new
 
-    def _careful_rows(self, changes: list[StateChanged]) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
+    def _careful_rows(self, changes: list[StateChanged]) -> list[Row]:
+        rows: list[Row] = []
         for e in changes:
             try:
                 stored, kind = encode(e.new)
@@ -268,16 +283,19 @@ class Writer:
         return rows
 
     def _transaction(
-        self, new_keys: list[tuple[int, str, str, str]], rows: list[tuple[Any, ...]], audits: list[AuditRecorded]
+        self, new_keys: list[tuple[int, str, str, str]], rows: str | list[Row] | None, audits: list[AuditRecorded]
     ) -> None:
         conn = self._conn
         conn.execute("BEGIN")
         if new_keys:
             conn.executemany(_schema.INSERT_KEY, new_keys)
         if rows:
-            conn.executemany(_schema.INSERT_HISTORY, rows)
-            latest = {row[0]: row for row in rows}
-            conn.executemany(_schema.UPSERT_STATE, latest.values())
+            before = conn.execute("SELECT coalesce(max(rowid), 0) FROM history").fetchone()[0]
+            if isinstance(rows, str):
+                conn.execute(_schema.INSERT_HISTORY_JSON, (rows,))
+            else:
+                conn.executemany(_schema.INSERT_HISTORY, rows)
+            conn.execute(_schema.UPSERT_STATE_SINCE, (before,))
         if audits:
             conn.executemany(_schema.INSERT_AUDIT, [_audit_row(a) for a in audits])
         conn.execute("COMMIT")
