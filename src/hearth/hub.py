@@ -130,7 +130,8 @@ def _load_subsystems() -> None:
     # Importing a subsystem module registers its starter; absent optional parts are simply not started.
     import importlib
 
-    for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.automation.hub", "hearth.api.hub"):
+    for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.automation.hub", "hearth.copilot.hub",
+                 "hearth.api.hub"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

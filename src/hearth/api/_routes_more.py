@@ -6,13 +6,23 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 
+from hearth.api._access import actor_for
 from hearth.api._app import ApiError
 from hearth.api._users import UserStore
 from hearth.core import WebhookReceived
 from hearth.hub import Hub
 
 MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+class AskBody(BaseModel):
+    """A request to the copilot."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    confirm: bool = False
 
 
 def router(hub: Hub, users: UserStore, current: Any) -> APIRouter:
@@ -40,5 +50,14 @@ def router(hub: Hub, users: UserStore, current: Any) -> APIRouter:
             payload = parsed
         hub.bus.publish(WebhookReceived(hub.clock.now(), webhook_id, payload))
         return {"ok": True}
+
+    @api.post("/copilot/ask", tags=["copilot"])
+    async def ask(body: AskBody, user: current) -> dict[str, Any]:
+        """Ask the copilot in 中文 or English; it acts as you, and risky actions come back for confirmation."""
+        copilot = hub.services.get("copilot")
+        if copilot is None:
+            raise ApiError(503, "the copilot is not running on this hub")
+        answer: dict[str, Any] = await copilot.ask(body.text, actor_for(user), confirm=body.confirm)
+        return answer
 
     return api
