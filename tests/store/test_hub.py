@@ -33,3 +33,18 @@ async def test_hub_persists_changes_and_restores_them_on_the_next_start(tmp_path
 async def test_hub_without_a_database_has_no_store(demo_home: Home) -> None:
     async with open_hub(HubConfig(demo_home, clock=FakeClock(), simulate=False)) as hub:
         assert "store" not in hub.services
+
+
+async def test_hub_prunes_old_history_when_it_starts_and_every_hour(tmp_path: Path, demo_home: Home) -> None:
+    db, clock = tmp_path / "demo.db", FakeClock()
+    day = 86_400.0
+    with SqliteStore(db) as store:
+        store.attach(bus := Bus())
+        bus.publish(StateChanged(clock.now() - 40 * day, *LAMP, None, 10))
+        bus.publish(StateChanged(clock.now() - 29.99 * day, *LAMP, 10, 20))
+    async with open_hub(HubConfig(demo_home, clock=clock, database=db, simulate=False)) as hub:
+        store = hub.services["store"]
+        assert [v for _, v in store.history(*LAMP)] == [20]
+        await clock.run_for(3600)
+        assert store.history(*LAMP) == []
+        assert hub.state.get(*LAMP) == 20  # current state is never pruned

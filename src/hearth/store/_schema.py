@@ -70,7 +70,7 @@ FROM batch ORDER BY key, n
 # Current state from the history rows just written (rowid > the largest before): the last row per key wins.
 UPSERT_STATE_SINCE = (
     "INSERT INTO state (key, time, value, kind) SELECT key, time, value, kind FROM history"
-    " WHERE rowid IN (SELECT max(rowid) FROM history WHERE rowid > ? GROUP BY key)"
+    " WHERE rowid IN (SELECT max(rowid) FROM history NOT INDEXED WHERE rowid > ? GROUP BY key)"
     " ON CONFLICT (key) DO UPDATE SET time = excluded.time, value = excluded.value, kind = excluded.kind"
 )
 INSERT_AUDIT = (

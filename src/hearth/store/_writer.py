@@ -93,6 +93,7 @@ class Writer:
         self._path = path
         self._ids = ids
         self._next_id = max(ids.values(), default=0) + 1
+        self._json = _has_json(conn)
         self._queue: deque[Event | _Mark] = deque()
         self._wake = threading.Event()
         self._max_pending = max_pending
@@ -242,6 +243,8 @@ class Writer:
         keys = list(map(_address, changes))
         new_keys = self._assign_ids(keys)
         try:
+            if not self._json:
+                raise ValueError("this SQLite has no JSON functions")
             # Fast path, all in C: map/zip/json build the batch, SQLite inserts it with the GIL released.
             rows = zip(map(self._ids.__getitem__, keys), map(_time, changes), map(_new, changes), strict=True)
             payload = _batch_json(list(rows)) if changes else None
@@ -299,6 +302,15 @@ class Writer:
         if audits:
             conn.executemany(_schema.INSERT_AUDIT, [_audit_row(a) for a in audits])
         conn.execute("COMMIT")
+
+
+def _has_json(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("SELECT json_type('[1]', '$[0]')").fetchone()
+    except sqlite3.OperationalError:
+        log.warning("SQLite was built without JSON functions; writing row by row (slower)")
+        return False
+    return True
 
 
 def _audit_row(a: AuditRecorded) -> tuple[Any, ...]:
