@@ -25,7 +25,7 @@ from hearth.automation._actions import Executor, Stopped, action_path, resumable
 from hearth.automation._conditions import Check, Context, compile_condition, describe_condition
 from hearth.automation._eager import finish, step
 from hearth.automation._geo import location_keys, zone_distance
-from hearth.automation._model import CommandAction, Rule, RuleSet, SceneAction
+from hearth.automation._model import CommandAction, CommandSpec, Rule, RuleSet, SceneAction
 from hearth.automation._timers import TimerKind, TimerRow, TimerStore
 from hearth.automation._trace import Step, Trace
 from hearth.automation._triggers import Attached, Wiring, attach, trigger_vars
@@ -109,12 +109,19 @@ class Run:
 class _RuleRuntime:
     """A loaded rule's live parts: attachments, compiled conditions, active runs, queue and traces."""
 
-    __slots__ = ("active", "actor", "attached", "checks", "enabled", "keep", "plain", "queue", "rule", "traces")
+    __slots__ = ("active", "actor", "attached", "checks", "enabled", "keep", "kinds", "plain", "queue", "rule",
+                 "traces")
 
     def __init__(self, rule: Rule, checks: tuple[Check, ...], keep: int) -> None:
         self.rule = rule
+        self.kinds = tuple(type(t).__name__ for t in rule.triggers)
         # Plain rules only issue commands: they take a flat path with no per-action coroutines.
-        self.plain = all(isinstance(a, CommandAction | SceneAction) for a in rule.actions)
+        self.plain: tuple[tuple[str, str, tuple[CommandSpec, ...]], ...] | None = None
+        if all(isinstance(a, CommandAction | SceneAction) for a in rule.actions):
+            self.plain = tuple(
+                (str(i), a.alias or ("command" if isinstance(a, CommandAction) else "scene"), a.commands)
+                for i, a in enumerate(rule.actions) if isinstance(a, CommandAction | SceneAction)
+            )
         self.enabled = rule.enabled
         self.actor = Actor("rule", rule.id, "admin")
         self.checks = checks
@@ -145,6 +152,8 @@ class _RuleRuntime:
 
 class _Holds:
     """Persists a rule's `for:` holds."""
+
+    __slots__ = ("engine", "rule")
 
     def __init__(self, engine: Engine, rule: Rule) -> None:
         self.engine, self.rule = engine, rule
@@ -257,7 +266,7 @@ class Engine:
 
     def _attach(self, rt: _RuleRuntime) -> None:
         fire = partial(self._fire, rt)
-        holds = _Holds(self, rt.rule)
+        holds = _Holds(self, rt.rule) if any(getattr(t, "hold", 0) for t in rt.rule.triggers) else None
         rt.attached = [attach(t, i, self.wiring, fire, holds) for i, t in enumerate(rt.rule.triggers)]
 
     def _detach(self, rt: _RuleRuntime) -> None:
@@ -325,8 +334,9 @@ class Engine:
         if self._depth >= _MAX_DEPTH:
             return self._end(run.trace, "error", "rules triggering each other too deeply (loop?)")
         run.trace.outcome = "running"
-        if run.rt.plain and resume is None:
-            coro = self._execute_plain(run)
+        plain = run.rt.plain
+        if plain is not None and resume is None:
+            coro = self._execute_plain(run, plain)
         else:
             self.bus.publish(RuleFired(run.trace.started, run.rule.id, str(run.id), _trigger_kind(run)))
             coro = self._execute(run, resume)
@@ -366,24 +376,23 @@ class Engine:
         self._end(trace, outcome, message)
         self._finished(run)
 
-    async def _execute_plain(self, run: Run) -> None:
+    async def _execute_plain(self, run: Run, plain: tuple[tuple[str, str, tuple[CommandSpec, ...]], ...]) -> None:
         """Run a rule made only of commands: one flat coroutine, usually finished without ever waiting."""
-        trace, execute, actor, clock = run.trace, self.commands.execute, run.actor, self.ctx.clock
-        outcome = "done"
+        trace, execute, actor = run.trace, self.commands.execute, run.actor
+        steps, started, outcome = trace.steps, trace.started, "done"
         try:
-            for index, action in enumerate(run.rule.actions):
-                assert isinstance(action, CommandAction | SceneAction)
-                step_ = Step(str(index), action.alias or ("command" if type(action) is CommandAction else "scene"),
-                             clock.now())
-                trace.steps.append(step_)
+            for path, kind, specs in plain:
+                step_ = Step(path, kind, started)
+                steps.append(step_)
                 began = perf_counter()
-                for spec in action.commands:
+                for spec in specs:
                     result = await execute(Command(spec.device, spec.service, spec.property, spec.value, spec.action,
                                                    spec.args), actor)
                     if not result.ok:
                         step_.ok, outcome = False, "error"
                         step_.message = f"{step_.message}; {spec.device}: {result.message}".lstrip("; ")
                 step_.elapsed = perf_counter() - began
+                started = self.ctx.clock.now() if len(plain) > 1 else started
         except asyncio.CancelledError:
             self._end(trace, "cancelled", run.cancel_reason or "cancelled")
             self._finished(run)
@@ -391,7 +400,7 @@ class Engine:
         except Exception as exc:  # an adapter bug must not stop other rules; it is in the trace and the log
             log.exception("rule %s failed", run.rule.id)
             outcome, trace.message = "error", f"{type(exc).__name__}: {exc}"
-        trace.outcome, trace.ended = outcome, clock.now()
+        trace.outcome, trace.ended = outcome, self.ctx.clock.now()
         self._finished(run)
 
     def _finished(self, run: Run) -> None:
@@ -483,6 +492,6 @@ class Engine:
 
 def _trigger_kind(run: Run) -> str:
     index = run.trace.trigger_index
-    return type(run.rule.triggers[index]).__name__ if index >= 0 else "resumed"
+    return run.rt.kinds[index] if index >= 0 else "resumed"
 
 

@@ -21,6 +21,7 @@ from hearth.automation._cron import Cron
 from hearth.automation._expr import compile_expression
 from hearth.automation._geo import location_keys
 from hearth.automation._model import (
+    NOTHING,
     Action,
     AndCondition,
     ChooseAction,
@@ -195,7 +196,7 @@ class _Compiler:
             triggers=tuple(self.trigger(["triggers", i], t) for i, t in enumerate(r.triggers)),
             conditions=self.conditions(["conditions"], r.conditions),
             actions=self.actions(["actions"], r.actions),
-            variables=dict(r.variables), source=f"{self.source}:{line or 1}", digest=digest,
+            variables=dict(r.variables) if r.variables else NOTHING, source=f"{self.source}:{line or 1}", digest=digest,
         )
 
     # ---- references ----
@@ -445,7 +446,7 @@ class _Compiler:
         extra = sorted(set(t.args) - set(action.inputs))
         if extra:
             raise self.fail([*path, "args", extra[0]], f"action {action.name} takes no argument {extra[0]!r}")
-        return CommandSpec(device.id, svc.name, action=action.name, args=args)
+        return CommandSpec(device.id, svc.name, action=action.name, args=args or NOTHING)
 
 
 def parse_rules(text: str, home: Home, source: str = "<rules>") -> RuleSet:
