@@ -11,11 +11,11 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
+from hearth.adapters.mqtt import LocalMosquitto as Mosquitto
 from hearth.adapters.mqtt import MqttAdapter, MqttConnection, MqttSettings
 from hearth.core import Bus, Command, FakeClock, StateChanged
 from hearth.hub import build_core
 from hearth.model import parse_home
-from tests.adapters.mqtt.broker import Mosquitto
 
 BUSES: dict[MqttAdapter, Bus] = {}
 

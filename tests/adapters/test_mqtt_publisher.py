@@ -11,11 +11,11 @@ from typing import Any
 import aiomqtt
 import pytest
 
+from hearth.adapters.mqtt import LocalMosquitto as Mosquitto
 from hearth.adapters.mqtt import MqttConnection, MqttPublisher, MqttSettings, discovery_configs, expand_config
 from hearth.core import AuditRecorded, FakeClock
 from hearth.hub import build_core
 from hearth.model import parse_home
-from tests.adapters.mqtt.broker import Mosquitto
 
 HOME = """
 home: {id: flat, name: Flat}

@@ -1,6 +1,7 @@
 """The Xiaomi miIO / MIoT LAN protocol: packets, a client, a device simulator and the `miio` adapter."""
 
 from hearth.adapters.miio._adapter import MiioAdapter, MiioBinding
+from hearth.adapters.miio._bench import bench_miio
 from hearth.adapters.miio._client import MiioClient, PropertyResult, Push
 from hearth.adapters.miio._codes import DeviceRefused, DeviceUnreachable, describe
 from hearth.adapters.miio._miot import (
@@ -30,6 +31,7 @@ __all__ = [
     "PropertyResult",
     "Push",
     "Token",
+    "bench_miio",
     "decode",
     "default_cache_dir",
     "describe",

@@ -2,6 +2,8 @@
 
 from hearth.adapters.mqtt._abbreviations import CONFIG_KEYS, DiscoveryTopic, expand_config, parse_topic
 from hearth.adapters.mqtt._adapter import MqttAdapter
+from hearth.adapters.mqtt._bench import bench_mqtt_ingest
+from hearth.adapters.mqtt._broker import LocalMosquitto
 from hearth.adapters.mqtt._components import build_entity
 from hearth.adapters.mqtt._connection import MqttConnection, MqttSettings, matches
 from hearth.adapters.mqtt._entity import DeviceInfo, DiscoveryError, EntityPlan, Outbound, PayloadError
@@ -19,6 +21,7 @@ __all__ = [
     "DiscoveryError",
     "DiscoveryTopic",
     "EntityPlan",
+    "LocalMosquitto",
     "MqttAdapter",
     "MqttConnection",
     "MqttPublisher",
@@ -27,6 +30,7 @@ __all__ = [
     "PayloadError",
     "Template",
     "TemplateError",
+    "bench_mqtt_ingest",
     "build_entity",
     "discovery_configs",
     "expand_config",

@@ -58,7 +58,8 @@ class Outgoing:
 class MqttConnection:
     """Owns the broker connection; `run()` keeps it up until cancelled.
 
-    Handlers are plain callbacks run on the event loop; they must be quick. Outgoing messages go through a
+    Handlers are plain callbacks run on the event loop as each message is read from the socket (no inbound
+    buffer: TCP is the backpressure), so they must be quick. Outgoing messages go through a
     bounded outbox of `outbox_size`: QoS ≥ 1 messages wait there across outages (oldest dropped, with a
     warning, if it overflows); QoS 0 messages published while disconnected are dropped.
     """
@@ -159,7 +160,19 @@ class MqttConnection:
         if s.tls:
             tls_context = ssl.create_default_context(cafile=s.ca_file)
         return aiomqtt.Client(s.host, s.port, username=s.username, password=s.password, identifier=s.client_id,
-                              will=will, keepalive=s.keepalive, tls_context=tls_context, timeout=10)
+                              will=will, keepalive=s.keepalive, tls_context=tls_context, timeout=10,
+                              queue_type=self._inline_queue())
+
+    def _inline_queue(self) -> type[asyncio.Queue[aiomqtt.Message]]:
+        # aiomqtt hands every message to its queue's put_nowait; dispatching right there skips a task and a
+        # queue hop per message. Nothing is buffered: handlers are quick callbacks and TCP is the backpressure.
+        deliver = self.deliver
+
+        class Inline(asyncio.Queue[aiomqtt.Message]):
+            def put_nowait(self, item: aiomqtt.Message) -> None:
+                deliver(str(item.topic), _payload(item.payload), bool(item.retain))
+
+        return Inline
 
     async def _session(self) -> None:
         self._was_up = False
@@ -178,8 +191,8 @@ class MqttConnection:
             async with asyncio.TaskGroup() as tasks:
                 sender = tasks.create_task(self._send_loop(client))
                 try:
-                    async for message in client.messages:
-                        self.deliver(str(message.topic), _payload(message.payload), bool(message.retain))
+                    async for _ in client.messages:  # messages arrive inline; this only ends on disconnect
+                        pass
                 finally:
                     sender.cancel()
 

@@ -1,4 +1,4 @@
-"""A private Mosquitto for integration tests: a free port, a temp config, readiness read from its log."""
+"""A private Mosquitto on a free port (tests, benchmarks, trying Hearth out): readiness read from its log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import threading
 import time
 from pathlib import Path
 
-MOSQUITTO = os.environ.get("HEARTH_TEST_MOSQUITTO", "/usr/sbin/mosquitto")
+from hearth.errors import AdapterError
+
+MOSQUITTO = os.environ.get("HEARTH_MOSQUITTO", "/usr/sbin/mosquitto")
 
 
 def free_port() -> int:
@@ -20,7 +22,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Mosquitto:
+class LocalMosquitto:
     """Starts and stops a broker; `persistence=True` keeps sessions and queued QoS 1 messages across restarts."""
 
     def __init__(self, folder: Path, *, persistence: bool = False) -> None:
@@ -40,7 +42,7 @@ class Mosquitto:
             lines += ["persistence true", f"persistence_location {self.folder}/", "autosave_interval 0"]
         conf.write_text("\n".join(lines) + "\n")
         if not Path(MOSQUITTO).exists():
-            raise RuntimeError(f"mosquitto not found at {MOSQUITTO}: integration tests need it")
+            raise AdapterError(f"mosquitto not found at {MOSQUITTO} (set HEARTH_MOSQUITTO)")
         self._proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self._proc.stderr is not None
         stream = self._proc.stderr
@@ -58,7 +60,7 @@ class Mosquitto:
                 threading.Thread(target=stream.read, daemon=True).start()
                 return
         self.stop()
-        raise RuntimeError(f"mosquitto did not start on port {self.port}:\n{seen.decode(errors='replace')}")
+        raise AdapterError(f"mosquitto did not start on port {self.port}:\n{seen.decode(errors='replace')}")
 
     def stop(self) -> None:
         """Stop gracefully (persistence is written on SIGTERM)."""
