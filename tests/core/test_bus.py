@@ -63,3 +63,49 @@ def test_unsubscribing_during_dispatch_is_safe() -> None:
     bus.publish(HubStarted(0))
     bus.publish(HubStarted(0))
     assert calls == [1, 2, 2]
+
+
+def test_removing_twice_removes_only_once() -> None:
+    bus = Bus()
+    seen: list[object] = []
+    first = bus.subscribe(HubStarted, seen.append)
+    bus.subscribe(HubStarted, seen.append)
+    first()
+    first()
+    bus.publish(HubStarted(0))
+    assert len(seen) == 1
+    keyed = bus.subscribe_state(seen.append, "lamp", "light", "on")
+    bus.subscribe_state(seen.append, "lamp", "light", "on")
+    keyed()
+    keyed()
+    bus.publish(_change("lamp"))
+    assert len(seen) == 2
+
+
+def test_subscribing_during_dispatch_takes_effect_from_the_next_event() -> None:
+    bus = Bus()
+    late: list[StateChanged] = []
+
+    def first(event: StateChanged) -> None:
+        bus.subscribe_state(late.append, "lamp")
+        bus.subscribe(StateChanged, late.append)
+
+    bus.subscribe_state(first, "lamp", "light", "on")
+    bus.publish(_change("lamp"))
+    assert late == []
+    bus.publish(_change("lamp", "brightness"))
+    assert len(late) == 2
+
+
+def test_keyed_and_typed_listeners_all_detach() -> None:
+    bus = Bus()
+    undo = [
+        bus.subscribe_state(lambda _: None, "lamp"),
+        bus.subscribe_state(lambda _: None, "lamp", "light", "on"),
+        bus.subscribe_state(lambda _: None, "lamp", "light", "brightness"),
+        bus.subscribe(StateChanged, lambda _: None),
+    ]
+    assert bus.listener_count() == 4
+    for remove in undo:
+        remove()
+    assert bus.listener_count() == 0

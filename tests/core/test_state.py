@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from hearth.core import Bus, FakeClock, StateChanged, StateStore
 
 
@@ -23,3 +25,31 @@ def test_int_and_bool_are_different_values() -> None:
     store = StateStore(Bus(), FakeClock())
     store.load({("x", "s", "p"): 1})
     assert store.apply("x", "s", "p", True) is not None
+
+
+def test_last_changed_follows_loads_restores_and_changes() -> None:
+    clock = FakeClock(start=100)
+    store = StateStore(Bus(), clock)
+    store.load({("a", "s", "p"): 1, ("b", "s", "p"): 1})
+    clock.advance(10)
+    store.load({("b", "s", "p"): 2, ("c", "s", "p"): 3}, changed={("b", "s", "p"): 50.0})
+    clock.advance(10)
+    store.load({("d", "s", "p"): 4})
+    assert [store.last_changed(d, "s", "p") for d in "abcd"] == [100.0, 50.0, 110.0, 120.0]
+    clock.advance(5)
+    store.apply("a", "s", "p", 2)
+    assert store.last_changed("a", "s", "p") == 125.0
+    with pytest.raises(KeyError):
+        store.last_changed("nope", "s", "p")
+
+
+def test_history_is_bounded_and_filtered_by_time() -> None:
+    clock = FakeClock(start=0)
+    store = StateStore(Bus(), clock, history_len=2)
+    store.load({("x", "s", "p"): 0})
+    assert store.history("x", "s", "p") == []
+    for value in (1, 2, 3):
+        clock.advance(1)
+        store.apply("x", "s", "p", value)
+    assert store.history("x", "s", "p") == [(2.0, 2), (3.0, 3)]
+    assert store.history("x", "s", "p", since=3.0) == [(3.0, 3)]

@@ -25,19 +25,24 @@ _LOAD_TYPES = ("light", "air-conditioner", "curtain", "motion-sensor", "temperat
                "door-sensor", "lock", "fan", "speaker")
 
 
-def best_rate(run: Callable[[int], None], n: int, rounds: int) -> float:
-    """Run `run(n)` `rounds` times and return the best operations per second (least disturbed round)."""
-    best = 0.0
+def rates(run: Callable[[int], None], n: int, rounds: int) -> list[float]:
+    """Run `run(n // rounds)` `rounds` times; operations per second of each round, fastest first.
+
+    Many short rounds and the best of them: on a shared machine the fastest round is the one least
+    disturbed by other processes, which is the figure that compares across runs and machines.
+    """
+    size = max(1, n // rounds)
+    found: list[float] = []
     for _ in range(rounds):
         gc.collect()
         start = time.perf_counter()
-        run(n)
+        run(size)
         elapsed = time.perf_counter() - start
-        best = max(best, n / elapsed if elapsed > 0 else 0.0)
-    return best
+        found.append(size / elapsed if elapsed > 0 else 0.0)
+    return sorted(found, reverse=True)
 
 
-def bench_bus(n: int, rounds: int = 3) -> Figures:
+def bench_bus(n: int, rounds: int = 10) -> Figures:
     """Events/s through `Bus.publish`, each event built and delivered to one keyed listener."""
     bus = Bus()
     received = [0]
@@ -46,7 +51,7 @@ def bench_bus(n: int, rounds: int = 3) -> Figures:
         received[0] += 1
 
     bus.subscribe_state(listener, "lamp", "light", "brightness")
-    # Unmatched keyed and typed listeners elsewhere in the home must not cost anything per event.
+    # Keyed listeners on a thousand other devices must not cost anything per event.
     for i in range(1_000):
         bus.subscribe_state(listener, f"other{i}", "light", "brightness")
     publish = bus.publish
@@ -55,19 +60,21 @@ def bench_bus(n: int, rounds: int = 3) -> Figures:
         for i in range(count):
             publish(StateChanged(1.0, "lamp", "light", "brightness", i, i + 1, ""))
 
-    rate = best_rate(run, n, rounds)
-    if received[0] != n * rounds:
-        raise RuntimeError(f"bus delivered {received[0]} of {n * rounds} events")
-    prebuilt = [StateChanged(1.0, "lamp", "light", "brightness", i, i + 1, "") for i in range(n)]
+    found = rates(run, n, rounds)
+    if received[0] != (n // rounds) * rounds:
+        raise RuntimeError(f"bus delivered {received[0]} of {n} events")
+    prebuilt = [StateChanged(1.0, "lamp", "light", "brightness", i, i + 1, "") for i in range(n // rounds)]
 
     def publish_only(count: int) -> None:
         for event in prebuilt[:count]:
             publish(event)
 
     return {
-        "events_per_s": rate,
-        "publish_only_per_s": best_rate(publish_only, n, rounds),
+        "events_per_s": found[0],
+        "events_per_s_median": median(found),
+        "publish_only_per_s": rates(publish_only, n, rounds)[0],
         "events": n,
+        "rounds": rounds,
     }
 
 
@@ -96,18 +103,24 @@ def _changes(store: StateStore) -> Callable[[int], None]:
     return run
 
 
-def bench_state(n: int, rounds: int = 3) -> Figures:
+def bench_state(n: int, rounds: int = 10) -> Figures:
     """Changes/s through `StateStore.apply` (value, last-changed, bounded history, event published)."""
-    rate = best_rate(_changes(_state_store(1_000)), n, rounds)
+    found = rates(_changes(_state_store(1_000)), n, rounds)
     seen = [0]
 
     def count_change(_: StateChanged) -> None:
         seen[0] += 1
 
-    with_listener = best_rate(_changes(_state_store(1_000, count_change)), n, rounds)
-    if seen[0] != n * rounds:
-        raise RuntimeError(f"state store published {seen[0]} of {n * rounds} changes")
-    return {"changes_per_s": rate, "changes_per_s_with_listener": with_listener, "changes": n}
+    with_listener = rates(_changes(_state_store(1_000, count_change)), n, rounds)
+    if seen[0] != (n // rounds) * rounds:
+        raise RuntimeError(f"state store published {seen[0]} of {n} changes")
+    return {
+        "changes_per_s": found[0],
+        "changes_per_s_median": median(found),
+        "changes_per_s_with_listener": with_listener[0],
+        "changes": n,
+        "rounds": rounds,
+    }
 
 
 def rss_mb() -> float:
@@ -134,8 +147,9 @@ def big_home(devices: int) -> Home:
     """A home of `devices` devices of one inline 10-property type, built without YAML (like a loaded home)."""
     seed = parse_home(_TEN_PROPS, "bench-memory")
     proto = seed.devices["seed"]
+    # Each device owns its initial-state mapping, as the home-file loader gives it one.
     built = {
-        f"sensor{i}": Device(f"sensor{i}", f"Sensor {i}", proto.type, proto.spec, None, (), proto.initial)
+        f"sensor{i}": Device(f"sensor{i}", f"Sensor {i}", proto.type, proto.spec, None, (), dict(proto.initial))
         for i in range(devices)
     }
     return replace(seed, devices=built)
