@@ -161,7 +161,7 @@ def test_full_queue_makes_the_publisher_wait_and_loses_nothing(tmp_path: Path) -
 
 
 def test_flush_reports_a_failed_write_instead_of_acknowledging(tmp_path: Path) -> None:
-    store, state, _, _ = _wired(tmp_path)
+    store, state, _, _ = _wired(tmp_path, max_pending=8)
     state.apply("d", "s", "p", 1)
     store.flush()
     with sqlite3.connect(tmp_path / "home.db") as other:
@@ -169,6 +169,11 @@ def test_flush_reports_a_failed_write_instead_of_acknowledging(tmp_path: Path) -
     state.apply("d", "s", "p", 2)
     with pytest.raises(StoreError, match="writing failed"):
         store.flush()
+    for i in range(20):  # a full queue on a failed store raises (the bus logs it) instead of waiting forever
+        state.apply("d", "s", "p", 3 + i)
+    with pytest.raises(StoreError, match="writing failed"):
+        store.flush()
+    assert store.stats().committed_changes == 1
     with pytest.raises(StoreError):
         store.close()
 

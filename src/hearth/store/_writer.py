@@ -115,6 +115,7 @@ class Writer:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
+        self._discard(StoreError(f"{self._path}: the store is closed"))  # marks that raced with the last drain
 
     def listener(self) -> Callable[[Event], None]:
         """The bus listener: append and return; only a full queue or a due batch costs more."""
@@ -132,7 +133,7 @@ class Writer:
 
     def _crowded(self) -> None:
         if self._error is not None:
-            self._queue.clear()  # the store has failed: nothing here can be acknowledged any more
+            self._wake.set()  # the failed writer drains the queue, failing every waiting flush
             raise self._error
         if self._stopping:
             raise StoreError(f"{self._path}: the store is closed")
@@ -155,6 +156,8 @@ class Writer:
 
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything queued before this call has committed; raise StoreError if it cannot."""
+        if threading.current_thread() is self._thread:
+            raise StoreError("flush() from the store's own writer thread would wait forever")
         mark = self.submit()
         if not mark.done.wait(timeout):
             raise StoreError(f"{self._path}: writes not committed within {timeout} s")
@@ -184,6 +187,14 @@ class Writer:
         self.submit(callback=from_writer)
         await future
 
+    def _discard(self, error: StoreError) -> None:
+        # Only once the writer thread has ended: it is the queue's one consumer.
+        queue = self._queue
+        while queue:
+            item = queue.popleft()
+            if type(item) is _Mark:
+                item.finish(error)
+
     def stats(self) -> WriterStats:
         """Current counters."""
         error = None if self._error is None else str(self._error)
@@ -196,7 +207,10 @@ class Writer:
             self._wake.wait(self._interval)
             self._wake.clear()
             while queue:
-                self._write_chunk()
+                try:
+                    self._write_chunk()
+                except Exception as exc:  # the thread must outlive any failure, or flushes would wait forever
+                    self._fail(exc)
             if self._stopping and not queue:
                 return
 
@@ -204,8 +218,11 @@ class Writer:
         queue = self._queue
         items = [queue.popleft() for _ in range(min(len(queue), self._batch_size))]
         changes = [e for e in items if type(e) is StateChanged]
-        audits = [e for e in items if type(e) is AuditRecorded]
-        marks = [e for e in items if type(e) is _Mark]
+        audits: list[AuditRecorded] = []
+        marks: list[_Mark] = []
+        if len(changes) < len(items):
+            audits = [e for e in items if type(e) is AuditRecorded]
+            marks = [e for e in items if type(e) is _Mark]
         if self._error is None and (changes or audits):
             try:
                 self._commit(changes, audits)
