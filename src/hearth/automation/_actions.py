@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hearth.automation._conditions import Check, compile_condition
 from hearth.automation._model import (
@@ -224,8 +224,3 @@ def action_path(path: str) -> list[str]:
 def resumable(path: str) -> bool:
     """Whether a run can resume at this path (not inside repeat or parallel)."""
     return ".repeat." not in f".{path}." and ".parallel" not in f".{path}"
-
-
-def describe_payload(payload: Any) -> dict[str, Any]:
-    """Trigger variables restored from storage."""
-    return dict(payload) if isinstance(payload, dict) else {}

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from hearth.model import Value
-
 Outcome = str  # "running" | "done" | "stopped" | "error" | "condition" | "skipped" | "cancelled" | "missed" | …
 
 
@@ -108,8 +106,3 @@ def format_trace(trace: dict[str, Any], when: Callable[[float], str]) -> list[st
         lines.append(f"  {mark} {step['path']} {step['kind']} {step['elapsed_ms']:.3f} ms"
                      + (f": {step['message']}" if step.get("message") else ""))
     return lines
-
-
-def scalar(value: object) -> Value | None:
-    """A value as a JSON scalar (or None)."""
-    return value if isinstance(value, bool | int | float | str) else None
