@@ -17,8 +17,7 @@ from hearth.hub import HubConfig, load_home_or_demo, open_hub
 
 async def main(db: str, rules: str, start: float, speed: float, phase: str) -> None:
     clock = SystemClock(speed, start)
-    config = HubConfig(load_home_or_demo(None), clock=clock, database=Path(db), simulate=False)
-    config.rules = Path(rules)  # type: ignore[attr-defined]  # older HubConfig versions lack the field
+    config = HubConfig(load_home_or_demo(None), clock=clock, database=Path(db), simulate=False, rules=Path(rules))
     async with open_hub(config) as hub:
         hub.bus.subscribe(AuditRecorded, lambda a: print(json.dumps(
             {"device": a.device, "target": a.target, "value": a.value, "actor": str(a.actor)}), flush=True)
