@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ import typer
 from hearth.core import Actor, AuditRecorded, Bus, Command, CommandPath, CommandResult, StateStore, SystemClock
 from hearth.hub import build_core, load_home_or_demo
 from hearth.model import Home, Value
-from hearth.store import SqliteStore, restorable
+from hearth.store import SqliteStore, default_database, restorable
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="home file (YAML); the demo household when omitted")
@@ -24,13 +23,6 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="database file; default $HEARTH_DATA_DIR/<home id>.db or .hearth/<home id>.db"),
 ]
-
-DATA_DIR_ENV = "HEARTH_DATA_DIR"
-
-
-def default_database(home_id: str) -> Path:
-    """Where a home's database lives: $HEARTH_DATA_DIR or ./.hearth, file `<home id>.db`."""
-    return Path(os.environ.get(DATA_DIR_ENV) or ".hearth") / f"{home_id}.db"
 
 
 @dataclass

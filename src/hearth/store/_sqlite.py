@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -20,6 +21,12 @@ from hearth.store._writer import StateKey, Writer, WriterStats
 
 Remove = Callable[[], None]
 DAY = 86_400.0
+DATA_DIR_ENV = "HEARTH_DATA_DIR"
+
+
+def default_database(home_id: str, data_dir: str | Path | None = None) -> Path:
+    """Where a home's database lives: `data_dir`, else $HEARTH_DATA_DIR, else ./.hearth; file `<home id>.db`."""
+    return Path(data_dir or os.environ.get(DATA_DIR_ENV) or ".hearth") / f"{home_id}.db"
 
 
 class SqliteStore:
