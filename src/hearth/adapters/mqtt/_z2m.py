@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hearth.adapters.mqtt._components import UNITS, words
+from hearth.adapters.mqtt._builder import words
+from hearth.adapters.mqtt._components import UNITS
 from hearth.adapters.mqtt._entity import (
     Availability,
     DeviceInfo,
