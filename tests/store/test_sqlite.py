@@ -197,6 +197,8 @@ def test_state_survives_reopening_and_keys_keep_their_ids(tmp_path: Path) -> Non
     assert [v for _, v in store.history("a", "s", "p")] == [1, 3]
     assert store.check() == "ok"
     store.close()
+    with sqlite3.connect(tmp_path / "home.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_closed_store_and_bad_files_give_clear_errors(tmp_path: Path) -> None:
