@@ -187,7 +187,7 @@ def test_motion_and_front_door_follow_people(day: World) -> None:
 
 def _history(home: Home, seed: int) -> list[tuple[float, str, str, str, object]]:
     w = make_world(home, seed=seed)
-    w.clock.advance(10 * 3600)
+    w.clock.advance(6 * 3600)
     return [(c.time, c.device, c.service, c.property, c.new) for c in w.changes]
 
 
@@ -259,9 +259,19 @@ devices:
   - {id: sam_phone, type: phone, owner: sam}
   - {id: lounge_ac, type: air-conditioner, area: lounge}
   - {id: blind, type: curtain, area: lounge}
+  - {id: car, type: car}
 """)
     w = make_world(home)
+    assert w.get("car", "vehicle", LAT) == 52.52  # no location in the file: parked at home
     w.clock.advance(24 * 3600)
     assert w.get("sam", "presence", "at-home") is True
+    assert w.get("car", "vehicle", SOC) == 90.0  # plugged in at home, charged to its limit
     assert any(v is True for _, v in w.series("sam", "sleep", "asleep"))
     assert isinstance(w.clock, FakeClock) and all(isinstance(c, StateChanged) for c in w.changes)
+
+
+def test_arrivals_unlock_the_front_door_and_it_locks_itself(day: World) -> None:
+    actions = [v for _, v in day.series("front_door_lock", "lock", "lock-action")]
+    methods = {v for _, v in day.series("front_door_lock", "lock", "operation-method")}
+    assert actions[:2] == ["Unlock", "Lock"] and {"Fingerprint", "Auto"} <= methods
+    assert day.get("front_door_lock", "lock", "locked") is True

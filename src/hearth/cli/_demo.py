@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from hearth.model._sun import sun
 BAT = "Vehicle.Powertrain.TractionBattery."
 _QUIET_PROPS = frozenset({
     "temperature", "relative-humidity", "illumination", "battery-level", "current-position", "power", "energy",
-    "heart-rate", "latitude", "longitude", "accuracy", "charging", "area",
+    "heart-rate", "latitude", "longitude", "accuracy", "charging", "area", "motion-state",
 })
 _LOUD_CAR = ("IsMoving", "IsCharging", "IsChargingCableConnected", "StartStopCharging", "IsOpen", "IsLocked",
              "IsAirConditioningActive", "Window.Position", "ChargeLimit")
@@ -111,21 +112,35 @@ async def _run(config: HubConfig, duration: float | None, live: bool) -> None:
     async with open_hub(config) as hub:
         twin = hub.services.get("twin")
         lines: deque[str] = deque(maxlen=15)
-        emit: Callable[[str], None] = lines.append if live else _print
+        out = PlainOut()
+        emit: Callable[[str], None] = lines.append if live else out.print
         removers = [hub.bus.subscribe(kind, _listener(hub, emit))
                     for kind in (StateChanged, AuditRecorded, DeviceEvent, Notification, RuleFired)]
         try:
             if live:
                 await _live(hub, twin, lines, duration, config.speed)
             else:
-                await _plain(hub, twin, duration, config.speed)
+                await _plain(hub, twin, duration, config.speed, out)
         finally:
             for remove in removers:
                 remove()
 
 
-def _print(line: str) -> None:
-    print(line, flush=True)
+class PlainOut:
+    """Plain output lines that end the demo quietly when the reader goes away (`hearth demo | head`)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def print(self, line: str) -> None:
+        """Print one line now."""
+        if self.closed:
+            return
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush cannot fail
 
 
 def _listener(hub: Hub, emit: Callable[[str], None]) -> Callable[[Any], None]:
@@ -139,26 +154,27 @@ def _listener(hub: Hub, emit: Callable[[str], None]) -> Callable[[Any], None]:
     return on_event
 
 
-async def _until(duration: float | None, every: float, step: Callable[[], None]) -> None:
+async def _until(duration: float | None, every: float, step: Callable[[], None],
+                 stopped: Callable[[], bool] = lambda: False) -> None:
     # Real seconds: the demo's length is about the person watching, not simulated time.
     loop = asyncio.get_running_loop()
     deadline = None if duration is None else loop.time() + duration
-    while deadline is None or loop.time() < deadline:
+    while (deadline is None or loop.time() < deadline) and not stopped():
         await asyncio.sleep(every if deadline is None else max(0.0, min(every, deadline - loop.time())))
         step()
 
 
-async def _plain(hub: Hub, twin: Twin | None, duration: float | None, speed: float) -> None:
-    _print(f"Hearth demo: {hub.home.name}, {speed:g}× speed; {summary(hub, twin)}")
+async def _plain(hub: Hub, twin: Twin | None, duration: float | None, speed: float, out: PlainOut) -> None:
+    out.print(f"Hearth demo: {hub.home.name}, {speed:g}× speed; {summary(hub, twin)}")
     last = [hub.clock.now()]
 
     def status() -> None:
         if hub.clock.now() - last[0] >= _STATUS_EVERY_S:
             last[0] = hub.clock.now()
-            _print(summary(hub, twin))
+            out.print(summary(hub, twin))
 
-    await _until(duration, 0.2, status)
-    _print(f"end: {summary(hub, twin)}")
+    await _until(duration, 0.2, status, lambda: out.closed)
+    out.print(f"end: {summary(hub, twin)}")
 
 
 async def _live(hub: Hub, twin: Twin | None, lines: deque[str], duration: float | None, speed: float) -> None:

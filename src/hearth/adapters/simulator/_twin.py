@@ -60,6 +60,7 @@ class Twin:
         self._agendas: dict[dt.date, list[Due]] = {}
         self._routes: dict[str, Route] = {}
         self._door_close_at: float | None = None
+        self._relock: set[str] = set()
         self._window_targets: dict[tuple[str, str], float] = {}
         self._routines = {p.id: routine_for(p, home) for p in home.people.values()}
         self.io = Reports(state, bus, clock, self.devices)
@@ -285,7 +286,7 @@ class Twin:
             return
         start_zone = "home" if person.at_home else person.zone
         if person.at_home:
-            self._front_door()
+            self._front_door(arriving=False)
         person.route = self._route_to(start_zone, target, person.position)
         person.travelled, person.mode, person.destination, person.area = 0.0, "walk", target, ""
 
@@ -318,7 +319,7 @@ class Twin:
             person.area = ("garage" if by_car and "garage" in self.home.areas else
                            "entrance" if "entrance" in self.home.areas else person.bed)
             if live and not by_car:
-                self._front_door()
+                self._front_door(arriving=True)
             if live and "living_room" in self.home.areas:
                 self.clock_call(600, lambda: self._settle_in(person))
             elif "living_room" in self.home.areas:
@@ -343,8 +344,16 @@ class Twin:
         holder.append(self.clock.call_at(self.clock.now() + delay, run))
         self._removers.append(holder[0])
 
-    def _front_door(self) -> None:
+    def _front_door(self, arriving: bool) -> None:
+        # Someone walks through the front door: a fingerprint opens the lock from outside, the door stands
+        # open for a few seconds, and the lock locks itself again once it closes.
         now = self.clock.now()
+        if arriving:
+            for lock in self.io.of_type("lock", "entrance"):
+                if self.io.get(lock, "lock", "locked") is True:
+                    self.io.set(lock, "lock", "locked", False)
+                    self._lock_event(lock, "Unlock", "Fingerprint", CAUSE)
+                    self._relock.add(lock)
         for dev in self.io.of_type("door-sensor"):
             self.io.set(dev, "magnet-sensor", "open", True)
         self._door_close_at = now + 20
@@ -420,6 +429,11 @@ class Twin:
             self._door_close_at = None
             for dev in self.io.of_type("door-sensor"):
                 self.io.set(dev, "magnet-sensor", "open", False)
+            for lock in sorted(self._relock):
+                if self.io.get(lock, "lock", "locked") is False:
+                    self.io.set(lock, "lock", "locked", True)
+                    self._lock_event(lock, "Lock", "Auto", CAUSE)
+            self._relock.clear()
 
     def _report_vacuum(self, dev: str) -> None:
         for (svc, prop), value in self.vacuums[dev].report().items():
@@ -447,11 +461,12 @@ class Twin:
         if cid is None:
             return None
         g = self.io.getter(cid)
-        lat = float(num(g("Vehicle.CurrentLocation.Latitude"), 0))
-        lon = float(num(g("Vehicle.CurrentLocation.Longitude"), 0))
-        capacity = float(num(g(car_mod.CAPACITY), 75))
+        lat, lon = num(g(car_mod.V + "CurrentLocation.Latitude"), 0), num(g(car_mod.V + "CurrentLocation.Longitude"), 0)
+        # A car whose home file gives no location is parked at home (the catalog default is not a place).
+        located = ("vehicle", car_mod.V + "CurrentLocation.Latitude") in self.home.devices[cid].initial
+        capacity = num(g(car_mod.CAPACITY), 75)
         return CarSim(
-            position=(lat, lon) if (lat, lon) != (0.0, 0.0) else self.home_point,
+            position=(lat, lon) if located else self.home_point,
             energy_kwh=capacity * float(num(g(car_mod.SOC), 70)) / 100,
             capacity_kwh=capacity,
             odometer_m=float(num(g("Vehicle.TraveledDistance"), 0)),
