@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from hearth.adapters.simulator._physics import LatLon, Route
 from hearth.model import Home, Person
 
-StepKind = Literal["room", "go", "drive", "sleep", "wake"]
+StepKind = Literal["room", "go", "drive", "sleep", "wake", "chore"]
 Mode = Literal["home", "zone", "walk", "car"]
 WALK_SPEED_MPS = 1.3
 
@@ -23,7 +23,7 @@ class Step:
 
     at: str  # "HH:MM" local time
     kind: StepKind
-    target: str = ""  # an area id (room, sleep) or a zone id (go, drive)
+    target: str = ""  # an area id (room, sleep), a zone id (go, drive) or what to do (chore)
     jitter: float = 5.0  # minutes either way, drawn per day
 
     @property
@@ -58,6 +58,13 @@ DEMO_ROUTINES: Mapping[str, tuple[Step, ...]] = {
         Step("23:10", "sleep", "master_bedroom", 10),
     ),
 }
+
+# What happens in the home whoever is there: the robot vacuum's daily run, showers, a delivery at the door.
+HOUSEHOLD = "household"
+CHORES = (
+    Step("07:05", "chore", "shower", 5), Step("10:00", "chore", "vacuum", 10),
+    Step("14:00", "chore", "doorbell", 180), Step("21:10", "chore", "shower", 15),
+)
 
 _HOME_DAY = (
     Step("07:00", "wake", jitter=10), _r("07:15", "kitchen"), _r("09:00", "living_room"), _r("12:00", "kitchen"),

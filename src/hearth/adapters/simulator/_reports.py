@@ -16,6 +16,11 @@ class Reports:
 
     def __init__(self, state: StateStore, bus: Bus, clock: Clock, devices: Mapping[str, Device]) -> None:
         self.state, self.bus, self.clock, self.devices = state, bus, clock, devices
+        self._by_type: dict[tuple[str, str | None], list[str]] = {}
+        for dev in devices.values():  # the home does not change while it runs: index once
+            self._by_type.setdefault((dev.type, None), []).append(dev.id)
+            if dev.area is not None:
+                self._by_type.setdefault((dev.type, dev.area), []).append(dev.id)
 
     def get(self, dev: str, svc: str, prop: str) -> Value:
         """A property's current value, or "" when the device does not have it."""
@@ -40,7 +45,7 @@ class Reports:
 
     def of_type(self, dtype: str, area: str | None = None) -> list[str]:
         """Simulated devices of a type (in an area)."""
-        return [d.id for d in self.devices.values() if d.type == dtype and (area is None or d.area == area)]
+        return self._by_type.get((dtype, area), [])
 
 
 def num(value: Value, default: float) -> float:

@@ -11,9 +11,10 @@ from hearth.adapters.simulator import _car as car_mod
 from hearth.adapters.simulator._appliances import COVER_SPEED, VacuumSim, charger_power_kw, charger_report
 from hearth.adapters.simulator._car import CarSim, plan_trip
 from hearth.adapters.simulator._people import (
+    CHORES,
+    HOUSEHOLD,
     Due,
     PersonSim,
-    Step,
     agenda,
     routine_for,
     sleep_area,
@@ -197,10 +198,8 @@ class Twin:
 
     def _agenda(self, day: dt.date) -> list[Due]:
         if day not in self._agendas:
-            chores = {"_household": (Step("10:00", "room", "vacuum", 10), Step("07:05", "room", "shower", 5),
-                                     Step("21:10", "room", "shower", 15), Step("14:00", "room", "doorbell", 180))}
             self._agendas = {d: a for d, a in self._agendas.items() if d >= day - dt.timedelta(days=1)}
-            self._agendas[day] = agenda(self.home, self.seed, day, {**self._routines, **chores})
+            self._agendas[day] = agenda(self.home, self.seed, day, {**self._routines, HOUSEHOLD: CHORES})
         return self._agendas[day]
 
     def _run_agenda(self, after: float, until: float) -> None:
@@ -219,10 +218,10 @@ class Twin:
                 self._do(due, live=False)
         self._last = now
         if self.car is not None and distance_m(self.car.position, self.home_point) < 200 and self.car_id:
-            self._plug(True, "settle")
+            self._plug(True)
 
     def _do(self, due: Due, live: bool) -> None:
-        if due.person == "_household":
+        if due.step.kind == "chore":
             if live:
                 self._chore(due.step.target, due.time)
             return
