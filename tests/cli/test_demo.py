@@ -12,10 +12,11 @@ from hearth.core import StateChanged
 
 
 def test_demo_prints_events_and_exits() -> None:
-    # 2 real seconds at 600× is 20 simulated minutes from 17:30: Bob leaves the office by car (17:32–17:48).
+    # 2 real seconds at 600× is 20 simulated minutes from 17:25; with seed 1 on this date Bob leaves the office
+    # by car at 17:36 (the same seed and date always give the same day).
     proc = subprocess.run(
         [sys.executable, "-c", "from hearth.cli import main; main()", "demo", "--duration", "2", "--speed", "600",
-         "--start", "17:30", "--seed", "1"],
+         "--date", "2026-06-15", "--start", "17:25", "--seed", "1"],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
@@ -23,7 +24,8 @@ def test_demo_prints_events_and_exits() -> None:
     assert lines[0].startswith("Hearth demo: Lin family home, 600× speed; ")
     assert lines[-1].startswith("end: ")
     assert any("Model Y: IsMoving False → True" in line for line in lines), proc.stdout
-    assert sum("Bob office" in line for line in lines[:1]) == 1
+    assert "Mon 17:2" in lines[0] and "Bob office" in lines[0]
+    assert any("Bob: zone office → away" in line for line in lines), proc.stdout
     assert "\x1b[" not in proc.stdout  # no terminal control codes when piped
 
 
@@ -44,6 +46,8 @@ def test_start_time_is_today_in_the_home_zone() -> None:
     local = dt.datetime.fromtimestamp(ts, ZoneInfo("Asia/Shanghai"))
     assert (local.hour, local.minute) == (17, 30)
     assert start_time("UTC", "now") is None
+    ts = start_time("Asia/Shanghai", "08:00", "2026-01-01")
+    assert ts == 1_767_225_600.0
 
 
 @pytest.mark.parametrize(

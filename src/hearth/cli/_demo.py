@@ -73,16 +73,20 @@ def describe(event: Event, hub: Hub) -> str | None:
     return None
 
 
-def start_time(home_tz: str, hhmm: str) -> float | None:
-    """Today's HH:MM in the home's time zone as epoch seconds; None for `now`."""
+def start_time(home_tz: str, hhmm: str, day: str | None = None) -> float | None:
+    """HH:MM on `day` (default today) in the home's time zone as epoch seconds; None for `now`."""
+    tz = ZoneInfo(home_tz)
+    try:
+        date = dt.date.fromisoformat(day) if day else dt.datetime.now(tz).date()
+    except ValueError:
+        fail(f"--date {day!r}: write YYYY-MM-DD")
     if hhmm == "now":
-        return None
+        return None if day is None else dt.datetime.combine(date, dt.datetime.now(tz).time(), tz).timestamp()
     try:
         clock_time = dt.time.fromisoformat(hhmm)
     except ValueError:
         fail(f"--start {hhmm!r}: write HH:MM (e.g. 17:30) or now")
-    tz = ZoneInfo(home_tz)
-    return dt.datetime.combine(dt.datetime.now(tz).date(), clock_time, tz).timestamp()
+    return dt.datetime.combine(date, clock_time, tz).timestamp()
 
 
 @app.command()
@@ -94,13 +98,14 @@ def demo(
     db: Annotated[Path | None, typer.Option("--db", help="database file to keep state and history in")] = None,
     start: Annotated[str, typer.Option(help="simulated start time today, HH:MM in the home's time zone, or now")]
     = "17:30",
+    date: Annotated[str | None, typer.Option(help="simulated date, YYYY-MM-DD (default today)")] = None,
 ) -> None:
     """Run the digital-twin household with a live view (plain event lines when not on a terminal)."""
     if speed <= 0:
         fail("--speed must be positive")
     house = load_home_or_demo(home)
     load_subsystems()  # import them now, so the simulated day starts at --start, not an import later
-    clock = SystemClock(speed, start=start_time(house.timezone, start))
+    clock = SystemClock(speed, start=start_time(house.timezone, start, date))
     config = HubConfig(house, clock=clock, database=db, simulate=True, speed=speed, seed=seed)
     try:
         asyncio.run(_run(config, duration, sys.stdout.isatty()))
