@@ -37,8 +37,29 @@ def _parts(index: HomeIndex, frame: Frame) -> list[CarPart]:
         parts = specific
     if frame.numbers or frame.flags & {"qmax", "qmin", "qhalf"}:
         levels = [p for p in parts if p.kind == "level"]
+        if not levels and any(p.name == "car-climate" for p in parts):
+            levels = [index.lex.car_parts["car-temperature"]]  # "车空调调到22度": the climate's set-point
         parts = levels or parts
+    if not parts and "honk" in verbs:
+        parts = [index.lex.car_parts["car-horn"]]
     return parts
+
+
+# A window goes down to open and up to close, the other way round from what "lower"/"raise" mean for a level.
+_WINDOW_OPEN_WORDS = frozenset({"roll down", "lower", "lower fully", "wind down", "降下", "放下", "摇下", "降", "降低",
+                                "落下", "down"})
+_WINDOW_CLOSE_WORDS = frozenset({"roll up", "raise", "raise fully", "wind up", "升起", "升上", "摇上", "升", "升高",
+                                 "摇起", "up"})
+
+
+def _window_verbs(frame: Frame, verbs: set[str], sign: int) -> tuple[set[str], int]:
+    said = {m.text for m in frame.mentions if m.has("verb")}
+    opens, closes = bool(said & _WINDOW_OPEN_WORDS), bool(said & _WINDOW_CLOSE_WORDS)
+    if opens == closes:
+        return verbs, sign
+    if frame.numbers or frame.flags & {"bit", "lot"}:
+        return verbs - {"open", "close", "up", "down"} | {"up" if opens else "down"}, 1 if opens else -1
+    return verbs - {"open", "close", "up", "down"} | {"open" if opens else "close"}, 0
 
 
 def car_commands(index: HomeIndex, device: Device, frame: Frame, snap: Mapping[tuple[str, str, str], Value]) -> \
@@ -61,7 +82,10 @@ def car_commands(index: HomeIndex, device: Device, frame: Frame, snap: Mapping[t
     paths = part.paths if part.every else part.paths[:1]
     if not paths:
         return Issue("refused", "read_only", {"device": name, "what": part.name.removeprefix("car-")})
-    value = _part_value(part, verbs, frame, snap, device, direction(frame))
+    sign = direction(frame)
+    if part.name.startswith("car-window"):
+        verbs, sign = _window_verbs(frame, verbs, sign)
+    value = _part_value(part, verbs, frame, snap, device, sign)
     if isinstance(value, Issue):
         value.params.setdefault("device", name)
         return value

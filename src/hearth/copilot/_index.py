@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
 from hearth.copilot._lexicon import (
     AREA,
+    CAR,
     CORE,
     DEVICE,
     FLOOR,
     NAME,
+    OTHER_CAR,
     PERSON,
     PLACE,
     TYPE,
+    VERB,
     ZONE,
     Meaning,
     lexicon,
@@ -88,6 +91,7 @@ class HomeIndex:
             if area.floor:
                 self.floor_areas[area.floor].append(area.id)
         self._add_places(table)
+        self.cars = frozenset(d.id for d in home.devices.values() if d.type == "car")
         for dev in home.devices.values():
             self.by_type[dev.type].append(dev.id)
             if dev.area:
@@ -150,6 +154,25 @@ class HomeIndex:
                 meaning = (CORE, dev.id)
                 if meaning not in table[core]:
                     table[core].append(meaning)
+        if dev.type == "car":
+            self._add_car_parts_of_name(table, dev)
+
+    def _add_car_parts_of_name(self, table: dict[tuple[str, ...], list[Meaning]], dev: Device) -> None:
+        # People call a car by its make or its model alone: "the Tesla" for "Tesla Model 3", "小鹏" for "小鹏 P7".
+        keys = self._names(dev.name, dev.aliases)
+        brand_only = [(TYPE, OTHER_CAR)]
+        for key in keys:
+            for sub in _name_parts(key):
+                taken = sub in self.lex.phrases and list(self.lex.phrases[sub]) != brand_only
+                if taken or any(k in (AREA, PERSON, ZONE, FLOOR) for k, _ in table.get(sub, ())):
+                    continue
+                if (DEVICE, dev.id) not in table[sub]:
+                    table[sub].append((DEVICE, dev.id))
+        for brand in self.lex.brands.values():
+            if any(_contains(key, said) for key in keys for said in (*brand.words, *brand.models)):
+                for word in brand.words:
+                    if (DEVICE, dev.id) not in table[word]:
+                        table[word].append((DEVICE, dev.id))
 
     def _add_custom_words(self, table: dict[tuple[str, ...], list[Meaning]]) -> None:
         seen: set[str] = set()
@@ -239,7 +262,33 @@ class HomeIndex:
             else:
                 unmatched.append(i)
                 i += 1
+        if self.cars or any(m.has(TYPE) and OTHER_CAR in m.values(TYPE) for m in mentions):
+            mentions = self._focus_cars(tokens, mentions)
         return mentions, unmatched
+
+    def _names_car(self, m: Mention) -> str:
+        """'home' when a mention names one of the home's cars (or says car), 'other' for a make it lacks."""
+        if any(d in self.cars for d in m.values(DEVICE)) or "car" in m.values(TYPE):
+            return "home"
+        return "other" if OTHER_CAR in m.values(TYPE) else ""
+
+    def _focus_cars(self, tokens: list[str], mentions: list[Mention]) -> list[Mention]:
+        # "turn on the AC in the Tesla", "close the windows on the BMW": beside a car, the words for car parts mean
+        # the car's parts and not the home's AC or windows (within one clause: no verb or "and" in between).
+        named = [(i, kind) for i, m in enumerate(mentions) if (kind := self._names_car(m))]
+        if not named:
+            return mentions
+        out = list(mentions)
+        for i, m in enumerate(mentions):
+            if not m.has(CAR) or self._names_car(m):
+                continue
+            near = [kind for j, kind in named if _same_clause(tokens, mentions, min(i, j), max(i, j))]
+            if "home" in near:
+                keep = tuple((k, v) for k, v in m.meanings if k not in (TYPE, DEVICE, CORE))
+                out[i] = replace(m, meanings=keep)
+            elif near:
+                out[i] = replace(m, meanings=(*((k, v) for k, v in m.meanings if k == VERB), (TYPE, OTHER_CAR)))
+        return out
 
     def unknown_words(self, raw: list[str], unmatched: list[int]) -> list[str]:
         """Runs of unmatched content words (not function words): names of things this home may not have."""
@@ -293,6 +342,47 @@ class HomeIndex:
 def _contains(key: tuple[str, ...], sub: tuple[str, ...]) -> bool:
     n = len(sub)
     return any(key[i:i + n] == sub for i in range(len(key) - n + 1))
+
+
+_CLAUSE_BREAKS = frozenset({",", ";", "!", "?", "and", "then", "和", "然后", "再"})
+
+
+def _same_clause(tokens: list[str], mentions: list[Mention], a: int, b: int) -> bool:
+    """Whether nothing between two mentions starts another clause (a verb, a comma, "and")."""
+    lo, hi = mentions[a].end, mentions[b].start
+    if any(t in _CLAUSE_BREAKS for t in tokens[lo:hi]):
+        return False
+    return not any(m.has(VERB) and not m.has(CAR) for m in mentions[a + 1:b])
+
+
+def _words(key: tuple[str, ...]) -> list[tuple[str, ...]]:
+    words: list[tuple[str, ...]] = []
+    for tok in key:
+        if words and has_cjk(tok) and has_cjk(words[-1][-1]):
+            words[-1] = (*words[-1], tok)
+        else:
+            words.append((tok,))
+    return words
+
+
+def _name_parts(key: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Shorter ways to say a name: runs of its words, and the head or tail of a long Chinese word."""
+    words = _words(key)
+    parts: list[tuple[str, ...]] = []
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            if j - i == len(words):
+                continue
+            run = tuple(t for w in words[i:j] for t in w)
+            if all(t.isdigit() or t in _STOP_EN or t in _FILLER_ZH or (len(t) < 2 and t.isascii()) for t in run):
+                continue
+            if len(run) == 1 and has_cjk(run[0]):
+                continue
+            parts.append(run)
+    for word in words:
+        if has_cjk(word[0]) and len(word) >= 3:
+            parts.extend(w for w in (word[:2], word[-2:]) if not all(t in _FILLER_ZH for t in w))
+    return parts
 
 
 def _strip(key: tuple[str, ...], remove: list[tuple[str, ...]]) -> tuple[str, ...]:

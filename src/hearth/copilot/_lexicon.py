@@ -41,6 +41,19 @@ class CarPart:
 
 
 @dataclass(frozen=True, slots=True)
+class CarBrand:
+    """A car make: the words for it and for some of its models."""
+
+    name: str
+    words: tuple[tuple[str, ...], ...]
+    models: tuple[tuple[str, ...], ...]
+
+
+# The kind of device a car make names when no car of the home is of that make.
+OTHER_CAR = "x-car-brand"
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Phrase table (token tuple → meanings) plus the concepts phrases point at."""
 
@@ -48,6 +61,7 @@ class Lexicon:
     concepts: Mapping[str, PropertyConcept]
     car_parts: Mapping[str, CarPart]
     type_words: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    brands: Mapping[str, CarBrand] = field(default_factory=dict)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -113,5 +127,12 @@ def lexicon() -> Lexicon:
     for place in _load("places")["places"]:
         for word in place:
             table.add(str(word), (PLACE, str(place[0])))
+    brands: dict[str, CarBrand] = {}
+    type_words[OTHER_CAR] = [phrase_tokens("car of that make"), phrase_tokens("这个品牌的车")]
+    for brand, entry in _load("brands").items():
+        words = tuple(phrase_tokens(w) for w in _words(entry))
+        brands[brand] = CarBrand(brand, words, tuple(phrase_tokens(_s(m)) for m in entry.get("models", ())))
+        for word in _words(entry):
+            table.add(word, (TYPE, OTHER_CAR))
     phrases = {k: tuple(v) for k, v in table.phrases.items()}
-    return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()})
+    return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()}, brands)
