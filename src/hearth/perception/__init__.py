@@ -12,7 +12,7 @@ from hearth.perception._rules import (
     load_camera_rules,
     parse_camera_rules,
 )
-from hearth.perception._service import PerceptionService
+from hearth.perception._service import PerceptionService, camera_rules_for
 from hearth.perception._settings import CameraSettings, Region, camera_settings, settings_for
 from hearth.perception._snapshots import CameraEvent, EventLog
 from hearth.perception._sources import FolderSource, MjpegSource, SnapshotSource, Source, VideoSource, open_source
@@ -51,6 +51,7 @@ __all__ = [
     "Verdict",
     "VideoSource",
     "VisionClient",
+    "camera_rules_for",
     "camera_settings",
     "compose",
     "decode_jpeg",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Coroutine, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +15,7 @@ from hearth.core import Bus, Clock, StateStore
 from hearth.model import Home
 from hearth.perception._camera import Camera, CameraStatus
 from hearth.perception._frames import encode_jpeg
-from hearth.perception._rules import CameraRule, rules_by_camera
+from hearth.perception._rules import CameraRule, load_camera_rules, parse_camera_rules, rules_by_camera
 from hearth.perception._settings import CameraSettings, camera_settings
 from hearth.perception._snapshots import EventLog
 from hearth.perception._sources import Offload, Source, open_source
@@ -66,7 +68,7 @@ class PerceptionService:
 
             def twin() -> Source:
                 return TwinCamera(settings.camera, settings.area, self.home, self.bus, self.state, self.clock,
-                                  settings.fps, settings.width, min(30.0, settings.stall_after / 2), self.offload)
+                                  settings.fps, settings.width, min(60.0, settings.stall_after / 2), self.offload)
 
             return twin
         return lambda: open_source(settings, self.clock.now, self.offload)
@@ -105,6 +107,20 @@ class PerceptionService:
             return None
         jpeg: bytes = await self.offload(encode_jpeg, cam.latest.image)
         return jpeg
+
+
+def camera_rules_for(home: Home, data_dir: Path | None, environ: dict[str, str] | None = None) -> list[CameraRule]:
+    """The camera rules a hub runs: `HEARTH_CAMERA_RULES`, else `<data dir>/camera_rules.yaml`, else the demo's."""
+    env = dict(os.environ) if environ is None else environ
+    chosen = env.get("HEARTH_CAMERA_RULES", "").strip()
+    if chosen:
+        return load_camera_rules(chosen, home)
+    if data_dir is not None and (data_dir / "camera_rules.yaml").is_file():
+        return load_camera_rules(data_dir / "camera_rules.yaml", home)
+    if home.id == "demo":
+        text = resources.files("hearth.perception").joinpath("data/demo_camera_rules.yaml").read_text("utf-8")
+        return parse_camera_rules(text, "demo_camera_rules.yaml", home)
+    return []
 
 
 def _with_fps(settings: CameraSettings, fps: float) -> CameraSettings:

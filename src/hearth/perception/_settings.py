@@ -166,7 +166,8 @@ def settings_for(device: Device, simulate: bool = True) -> CameraSettings | None
     if "source" not in binding:
         if not (simulate and device.adapter == "simulator"):
             return None
-        binding = {"source": "twin", "fps": 1.0, "stall_after": 120.0, **binding}
+        # The twin's pictures are simple: a small frame is enough, and keeps simulated days cheap.
+        binding = {"source": "twin", "fps": 1.0, "width": 320, "stall_after": 180.0, **binding}
     elif str(binding["source"]).lower() == "twin" and not simulate:
         return None
     return CameraSettings.parse(device.id, binding, device.area)
