@@ -42,7 +42,7 @@ def rates(run: Callable[[int], None], n: int, rounds: int) -> list[float]:
     return sorted(found, reverse=True)
 
 
-def bench_bus(n: int, rounds: int = 10) -> Figures:
+def bench_bus(n: int, rounds: int = 20) -> Figures:
     """Events/s through `Bus.publish`, each event built and delivered to one keyed listener."""
     bus = Bus()
     received = [0]
@@ -103,7 +103,7 @@ def _changes(store: StateStore) -> Callable[[int], None]:
     return run
 
 
-def bench_state(n: int, rounds: int = 10) -> Figures:
+def bench_state(n: int, rounds: int = 20) -> Figures:
     """Changes/s through `StateStore.apply` (value, last-changed, bounded history, event published)."""
     found = rates(_changes(_state_store(1_000)), n, rounds)
     seen = [0]

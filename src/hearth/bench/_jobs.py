@@ -76,14 +76,14 @@ def _plain(result: Any) -> Any:
 def _bus(quick: bool) -> tuple[Figures, Figures]:
     from hearth.bench._core import bench_bus
 
-    result = bench_bus(_size(quick, 1_000_000, 20_000))
+    result = bench_bus(_size(quick, 1_000_000, 20_000), rounds=_size(quick, 20, 4))
     return {"bus_events_per_s": result["events_per_s"]}, result
 
 
 def _state(quick: bool) -> tuple[Figures, Figures]:
     from hearth.bench._core import bench_state
 
-    result = bench_state(_size(quick, 1_000_000, 20_000))
+    result = bench_state(_size(quick, 1_000_000, 20_000), rounds=_size(quick, 20, 4))
     return {"state_changes_per_s": result["changes_per_s"]}, result
 
 

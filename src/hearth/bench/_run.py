@@ -121,10 +121,13 @@ def run_bench(only: Iterable[str] | None = None, quick: bool = False, on_job: On
     notes: dict[str, str] = {}
     details: dict[str, Any] = {}
     sections: dict[str, str] = {}
+    job_seconds: dict[str, float] = {}
     for index, j in enumerate(jobs):
         if on_job is not None:
             on_job(j, index, len(jobs))
+        job_started = time.perf_counter()
         result = run_job(j, quick)
+        job_seconds[j.name] = round(time.perf_counter() - job_started, 2)
         status, note = _status(result)
         if status != "ok" or sections.get(j.section, "ok") == "ok":
             sections[j.section] = status
@@ -152,6 +155,7 @@ def run_bench(only: Iterable[str] | None = None, quick: bool = False, on_job: On
             "home_assistant_2025_4": {name: ref for name, ref in REFERENCE.items() if name in figures},
         },
         "details": details,
+        "job_seconds": job_seconds,
         "seconds": round(time.perf_counter() - started, 2),
     }
 

@@ -42,7 +42,10 @@ def bench(
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, default=str))
         return
-    Console(width=max(Console().width, 110)).print(_table(report))
+    console = Console(width=max(Console().width, 110))
+    console.print(_table(report))
+    missed = [name for name, ok in report["pass"].items() if ok is False]
+    console.print(f"[red]{len(missed)} figure(s) miss their target[/]" if missed else "[green]every target met[/]")
 
 
 def _fmt(value: float | None, unit: str) -> str:
