@@ -76,7 +76,7 @@ async def test_slow_client_is_disconnected_not_buffered_forever(served: Running)
         closed_with = None
         try:
             while True:
-                await asyncio.wait_for(ws.recv(), 5)
+                await asyncio.wait_for(ws.recv(), 15)
         except websockets.exceptions.ConnectionClosed as closed:
             closed_with = closed.rcvd.code if closed.rcvd else None
     assert closed_with == 1013

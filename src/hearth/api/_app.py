@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -103,9 +104,9 @@ def make_current_user(users: UserStore) -> Callable[[Request], Awaitable[User]]:
     return current_user
 
 
-def create_app(hub: Hub, users: UserStore) -> FastAPI:
+def create_app(hub: Hub, users: UserStore, data_dir: Path | None = None) -> FastAPI:
     """Build the HTTP application for a running hub."""
-    from hearth.api import _routes_auth, _routes_home, _routes_more, _ws
+    from hearth.api import _routes_auth, _routes_home, _routes_more, _routes_rules, _ws
 
     app = FastAPI(
         title="Hearth",
@@ -121,6 +122,7 @@ def create_app(hub: Hub, users: UserStore) -> FastAPI:
     app.include_router(_routes_auth.router(hub, users, CurrentUser))
     app.include_router(_routes_home.router(hub, CurrentUser))
     app.include_router(_routes_more.router(hub, users, CurrentUser))
+    app.include_router(_routes_rules.router(hub, CurrentUser, data_dir))
     app.include_router(_ws.router(hub, users))
     static = resources.files("hearth.api").joinpath("static")
 

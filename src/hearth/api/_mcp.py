@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 
+from hearth.api import _rules
 from hearth.api._access import can_see, visible_devices
 from hearth.api._users import User, UserStore
 from hearth.api._views import device_view, home_view
+from hearth.automation import parse_rules
 from hearth.core import Actor, Command
 from hearth.errors import HearthError
 from hearth.hub import Hub
@@ -38,7 +41,7 @@ def _bearer(ctx: Context) -> str:
     return auth[7:].strip() if auth.lower().startswith("bearer ") else ""
 
 
-def build_mcp(hub: Hub, users: UserStore, stdio_user: User | None = None) -> MCPServer:
+def build_mcp(hub: Hub, users: UserStore, stdio_user: User | None = None, data_dir: Path | None = None) -> MCPServer:
     """An MCP server exposing the home to agents."""
     server: MCPServer = MCPServer(
         name="hearth",
@@ -123,23 +126,24 @@ def build_mcp(hub: Hub, users: UserStore, stdio_user: User | None = None) -> MCP
     async def list_rules(ctx: Context) -> list[dict[str, Any]]:
         """List automations with whether they are enabled."""
         caller(ctx)
-        engine = hub.services.get("automation")
-        if engine is None:
+        if hub.services.get("automation") is None:
             return []
-        listed: list[dict[str, Any]] = engine.describe_rules()
-        return listed
+        return _rules.describe_rules(_rules.engine_of(hub))
 
     @server.tool()
-    async def create_rule(ctx: Context, rule_yaml: str) -> dict[str, Any]:
-        """Add an automation written in Hearth's rule YAML; it is validated before it is enabled."""
+    async def create_rule(ctx: Context, rule_yaml: str, confirm: bool = False) -> dict[str, Any]:
+        """Add automations in Hearth's rule YAML: first validated and shown; added when repeated with confirm."""
         user = caller(ctx)
         if user.role not in ("admin", "adult"):
             raise ToolRefused(f"a {user.role} may not change automations")
-        engine = hub.services.get("automation")
-        if engine is None:
-            raise ToolRefused("automations are not running on this hub")
-        created: dict[str, Any] = engine.add_rule_yaml(rule_yaml, actor=Actor("agent", user.name, user.role))
-        return created
+        try:
+            if not confirm:
+                checked = parse_rules(rule_yaml, hub.home, "<agent rule>")
+                return {"valid": True, "rules": [r.id for r in checked.rules], "needs_confirmation": True,
+                        "message": "valid; ask the human, then repeat with confirm=true to enable"}
+            return {"added": _rules.add_rules(hub, rule_yaml, data_dir)}
+        except HearthError as exc:
+            raise ToolRefused(str(exc)) from None
 
     @server.resource("hearth://home", mime_type="application/json")
     def home_resource() -> str:
@@ -151,8 +155,8 @@ def build_mcp(hub: Hub, users: UserStore, stdio_user: User | None = None) -> MCP
     return server
 
 
-def mcp_http_app(hub: Hub, users: UserStore) -> tuple[Any, Any]:
+def mcp_http_app(hub: Hub, users: UserStore, data_dir: Path | None = None) -> tuple[Any, Any]:
     """The streamable-HTTP MCP app (served at /mcp) and the context manager that runs its sessions."""
-    server = build_mcp(hub, users)
+    server = build_mcp(hub, users, data_dir=data_dir)
     app = server.streamable_http_app(streamable_http_path="/mcp")
     return app, server.session_manager.run()

@@ -135,14 +135,26 @@ async def _pump(socket: WebSocket, client: _Client, hub: Hub, removers: list[Cal
             _resubscribe(client, hub, removers)
             await client.outbox.put(_snapshot(client))
 
+    sender = asyncio.create_task(send())
+
     async def watch_overflow() -> None:
         await client.overflowed.wait()
+        # Stop sending first, so the close frame is the next thing the client gets and nothing races it.
+        sender.cancel()
+        with contextlib.suppress(BaseException):
+            await sender
         await socket.close(code=1013, reason="client too slow; reconnect to resync")
 
-    tasks = [asyncio.create_task(c()) for c in (send, receive, watch_overflow)]
+    watcher = asyncio.create_task(watch_overflow())
+    tasks = [sender, asyncio.create_task(receive()), watcher]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if client.overflowed.is_set():
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(watcher, 5)
         for task in done:
+            if task.cancelled() or client.overflowed.is_set():
+                continue
             exc = task.exception()
             if exc is not None and not isinstance(exc, WebSocketDisconnect):
                 raise exc

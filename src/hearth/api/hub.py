@@ -41,7 +41,7 @@ async def start_api(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
         return
     users = UserStore(users_path(config, hub.home.id))
     stack.callback(users.close)
-    mcp_app, mcp_sessions = mcp_http_app(hub, users)
+    mcp_app, mcp_sessions = mcp_http_app(hub, users, config.data_dir)
     mcp_ready, mcp_stop = asyncio.Event(), asyncio.Event()
 
     async def run_mcp_sessions() -> None:
@@ -53,7 +53,7 @@ async def start_api(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
     hub.spawn(run_mcp_sessions(), "mcp-sessions")
     stack.callback(mcp_stop.set)
     await mcp_ready.wait()
-    app = WithMcp(create_app(hub, users), mcp_app, users)
+    app = WithMcp(create_app(hub, users, config.data_dir), mcp_app, users)
     server = HttpServer(app, config.http_host, config.http_port)
     server.bind()
     started = asyncio.Event()

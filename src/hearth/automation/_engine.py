@@ -235,6 +235,25 @@ class Engine:
             if self._tasks is not None and rt.enabled:
                 self._attach(rt)
 
+    def add(self, rule: Rule) -> None:
+        """Add one rule at run time (rules from a sentence, the API, MCP); its id must be new."""
+        if rule.id in self.rules:
+            raise RuleError(f"a rule {rule.id!r} exists already")
+        rt = _RuleRuntime(rule, tuple(compile_condition(c, self.ctx) for c in rule.conditions), self.trace_len)
+        self.rules[rule.id] = rt
+        if self._tasks is not None and rt.enabled:
+            self._attach(rt)
+
+    def remove(self, rule_id: str) -> None:
+        """Remove a rule at run time; its pending runs are cancelled."""
+        rt = self._runtime(rule_id)
+        self._detach(rt)
+        for run in (*rt.active, *rt.queue):
+            run.cancel_reason = "rule removed"
+            if run.task is not None:
+                run.task.cancel()
+        del self.rules[rule_id]
+
     def set_enabled(self, rule_id: str, enabled: bool) -> None:
         """Enable or disable a rule at run time."""
         rt = self._runtime(rule_id)

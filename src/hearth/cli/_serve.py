@@ -149,6 +149,6 @@ def mcp(
 
     async def run() -> None:
         async with open_hub(config) as hub:
-            await build_mcp(hub, users, stdio_user=user).run_stdio_async()
+            await build_mcp(hub, users, stdio_user=user, data_dir=folder).run_stdio_async()
 
     asyncio.run(run())
