@@ -109,7 +109,7 @@ async def open_hub(config: HubConfig) -> AsyncIterator[Hub]:
     """Start a hub and its subsystems; everything stops when the block exits."""
     clock = config.clock or SystemClock(config.speed)
     bus, state, commands = build_core(config.home, clock, config.history_len)
-    _load_subsystems()
+    load_subsystems()
     async with asyncio.TaskGroup() as tasks, AsyncExitStack() as stack:
         hub = Hub(config.home, bus, clock, state, commands, tasks)
         for _, starter in list(_starters):
@@ -126,12 +126,12 @@ async def open_hub(config: HubConfig) -> AsyncIterator[Hub]:
                 task.cancel()
 
 
-def _load_subsystems() -> None:
-    # Importing a subsystem module registers its starter; absent optional parts are simply not started.
+def load_subsystems() -> None:
+    """Import every subsystem so its starter is registered (absent optional parts are simply skipped)."""
     import importlib
 
-    for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.automation.hub", "hearth.copilot.hub",
-                 "hearth.api.hub"):
+    for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.adapters.miio.hub",
+                 "hearth.adapters.mqtt.hub", "hearth.automation.hub", "hearth.copilot.hub", "hearth.api.hub"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

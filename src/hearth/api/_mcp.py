@@ -45,6 +45,7 @@ def build_mcp(hub: Hub, users: UserStore, stdio_user: User | None = None, data_d
     """An MCP server exposing the home to agents."""
     server: MCPServer = MCPServer(
         name="hearth",
+        log_level="WARNING",
         instructions=(
             "Hearth controls one household's devices, car and people's presence. Use list_devices to learn "
             "device ids, then get_state / set_property / call_action. Risky actions (unlocking, opening the "

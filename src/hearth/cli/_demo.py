@@ -21,10 +21,10 @@ from rich.table import Table
 
 from hearth.adapters.simulator import Twin
 from hearth.cli._app import app, fail
+from hearth.cli._serve import DataOption, HostOption, PortOption, RemoteOption, check_bind, data_dir
 from hearth.cli._session import HomeOption
 from hearth.core import AuditRecorded, DeviceEvent, Event, Notification, RuleFired, StateChanged, SystemClock
-from hearth.hub import Hub, HubConfig, load_home_or_demo, open_hub
-from hearth.hub import _load_subsystems as load_subsystems
+from hearth.hub import Hub, HubConfig, load_home_or_demo, load_subsystems, open_hub
 from hearth.model import Value
 from hearth.model._sun import sun
 
@@ -99,14 +99,23 @@ def demo(
     start: Annotated[str, typer.Option(help="simulated start time today, HH:MM in the home's time zone, or now")]
     = "17:30",
     date: Annotated[str | None, typer.Option(help="simulated date, YYYY-MM-DD (default today)")] = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8480,
+    allow_remote: RemoteOption = False,
+    web: Annotated[bool, typer.Option(help="serve the dashboard, API and MCP")] = True,
+    data: DataOption = None,
 ) -> None:
     """Run the digital-twin household with a live view (plain event lines when not on a terminal)."""
     if speed <= 0:
         fail("--speed must be positive")
+    if web:
+        check_bind(host, allow_remote)
     house = load_home_or_demo(home)
     load_subsystems()  # import them now, so the simulated day starts at --start, not an import later
     clock = SystemClock(speed, start=start_time(house.timezone, start, date))
-    config = HubConfig(house, clock=clock, database=db, simulate=True, speed=speed, seed=seed)
+    folder = data_dir(data)
+    config = HubConfig(house, clock=clock, database=db or folder / f"{house.id}.db", simulate=True, speed=speed,
+                       seed=seed, data_dir=folder, http_host=host if web else None, http_port=port)
     try:
         asyncio.run(_run(config, duration, sys.stdout.isatty()))
     except KeyboardInterrupt:
@@ -119,6 +128,8 @@ async def _run(config: HubConfig, duration: float | None, live: bool) -> None:
         lines: deque[str] = deque(maxlen=15)
         out = PlainOut()
         emit: Callable[[str], None] = lines.append if live else out.print
+        for line in _welcome(hub):
+            emit(line)
         removers = [hub.bus.subscribe(kind, _listener(hub, emit))
                     for kind in (StateChanged, AuditRecorded, DeviceEvent, Notification, RuleFired)]
         try:
@@ -129,6 +140,26 @@ async def _run(config: HubConfig, duration: float | None, live: bool) -> None:
         finally:
             for remove in removers:
                 remove()
+
+
+DEMO_PASSWORD = "hearth-demo"
+
+
+def _welcome(hub: Hub) -> list[str]:
+    """Where the dashboard is and, for the demo household on first run, its logins."""
+    server = hub.services.get("http")
+    if server is None:
+        return []
+    lines = [f"Dashboard: {server.url}"]
+    users = hub.services["users"]
+    if users.is_empty() and hub.home.id == "demo":
+        for person in hub.home.people.values():
+            users.add(person.id, DEMO_PASSWORD, person.role, person.id)
+        names = ", ".join(f"{p.id} ({p.role})" for p in hub.home.people.values())
+        lines.append(f"Demo logins: {names}; password {DEMO_PASSWORD!r}")
+    elif users.is_empty():
+        lines.append("First run: open the dashboard to create the admin account.")
+    return lines
 
 
 class PlainOut:
