@@ -70,7 +70,7 @@ async def test_unknown_device_is_refused(sandbox: Sandbox) -> None:
 
 async def test_rules_from_text_go_to_the_hook(sandbox: Sandbox) -> None:
     result = await sandbox.ask("when I get home after dark turn on the porch light")
-    assert result.status == "unsupported" and result.intent == "HearthRuleFromText"
+    assert result.status == "clarify" and result.intent == "HearthRuleFromText"
 
 
 def test_setup_shapes() -> None:

@@ -14,6 +14,9 @@ from hearth.cli._app import app, fail
 from hearth.cli._session import HomeOption
 from hearth.copilot import Copilot
 from hearth.copilot._batch import Sandbox, run_batch
+from hearth.copilot._llm_client import LLMConfig
+from hearth.copilot._rules_text import TextRules
+from hearth.errors import CopilotError
 from hearth.hub import load_home_or_demo
 
 
@@ -26,10 +29,17 @@ def ask(
                                                                " ('-' for stdin)")] = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="confirm risky actions (unlock, open garage)")] = False,
     as_person: Annotated[str | None, typer.Option("--as", help="act as this person (their role applies)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="for a rule from a sentence: try it in the twin")] = False,
 ) -> None:
-    """Ask the copilot to do something or answer a question."""
+    """Ask the copilot to do something or answer a question (HEARTH_LLM_BASE_URL adds the LLM agent)."""
     loaded = load_home_or_demo(home)
-    sandbox = Sandbox(loaded, Copilot(loaded))
+    copilot = Copilot(loaded)
+    copilot.rule_hook = TextRules(copilot, dry_run=dry_run)
+    try:
+        llm = LLMConfig.from_env()
+    except CopilotError as exc:
+        fail(str(exc))
+    sandbox = Sandbox(loaded, copilot, llm)
     actor = sandbox.copilot.actor_for(as_person) if as_person else None
     if batch is not None:
         if batch == Path("-"):
@@ -44,8 +54,11 @@ def ask(
         return
     if not text:
         fail("say something, e.g. hearth ask \"turn off the kitchen light\"")
-    result = asyncio.run(sandbox.copilot.ask(text, sandbox.core, actor, confirm=confirm))
+    result = asyncio.run(sandbox.answer(text, None, actor, confirm))
     if as_json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
-    else:
-        typer.echo(result.reply)
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    typer.echo(result["reply"])
+    rule = result.get("slots", {}).get("rule_yaml")
+    if rule and result["status"] in ("clarify", "done"):
+        typer.echo(rule.rstrip())

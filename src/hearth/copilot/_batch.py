@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from hearth.copilot._copilot import AskResult, Copilot
+from hearth.copilot._llm_client import LLMConfig
 from hearth.core import Actor, FakeClock, StateChanged
 from hearth.errors import CopilotError, SpecError
 from hearth.hub import build_core
@@ -51,9 +52,10 @@ def setup_values(home: Home, setup: Any) -> dict[StateKey, Value]:
 class Sandbox:
     """One core for many requests; after each request every changed value is put back (O(changes), not O(home))."""
 
-    def __init__(self, home: Home, copilot: Copilot | None = None) -> None:
+    def __init__(self, home: Home, copilot: Copilot | None = None, llm: LLMConfig | None = None) -> None:
         self.home = home
         self.copilot = copilot or Copilot(home)
+        self.llm = llm
         self.clock = FakeClock(0.0)
         self.core = build_core(home, self.clock)
         self._initial: dict[StateKey, Value] = dict(self.core[1].values)
@@ -77,6 +79,22 @@ class Sandbox:
             for (dev, svc, prop), value in values.items():
                 self.core[1].apply(dev, svc, prop, value, cause="setup")
             return await self.copilot.ask(text, self.core, actor, confirm=confirm)
+        finally:
+            self.reset()
+
+
+    async def answer(self, text: str, setup: Any = None, actor: Actor | None = None,
+                     confirm: bool = False) -> dict[str, Any]:
+        """Like `ask`, as JSON; with an LLM configured, requests the offline reading misses go to the agent."""
+        if self.llm is None:
+            return (await self.ask(text, setup, actor, confirm)).to_json()
+        from hearth.copilot._service import answer
+
+        self.reset()
+        try:
+            for (dev, svc, prop), value in setup_values(self.home, setup).items():
+                self.core[1].apply(dev, svc, prop, value, cause="setup")
+            return await answer(self.copilot, text, self.core, actor, confirm=confirm, llm=self.llm)
         finally:
             self.reset()
 
@@ -108,8 +126,7 @@ async def run_batch(sandbox: Sandbox, lines: Iterable[str], actor: Actor | None 
             continue
         who = sandbox.copilot.actor_for(str(item["as"])) if item.get("as") else actor
         try:
-            result = await sandbox.ask(item["text"], item.get("setup"), who, bool(item.get("confirm", confirm)))
-            obj = result.to_json()
+            obj = await sandbox.answer(item["text"], item.get("setup"), who, bool(item.get("confirm", confirm)))
         except CopilotError as exc:
             obj = {"text": item["text"], "lang": "en", "status": "error", "intent": None, "slots": {},
                    "commands": [], "changes": [], "reply": str(exc)}

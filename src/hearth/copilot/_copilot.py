@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hearth.copilot._answer import Answer, answer_car, answer_devices, answer_home_presence, answer_people
+from hearth.copilot._complaint import complaint_of, complaint_targets, plan_for
 from hearth.copilot._describe import describe_commands
 from hearth.copilot._frame import Frame, parse
 from hearth.copilot._index import HomeIndex
 from hearth.copilot._lexicon import TYPE
-from hearth.copilot._plan import DevicePlan, direction, plan_device
+from hearth.copilot._plan import DevicePlan, direction
 from hearth.copilot._props import has_ability, switch_property
 from hearth.copilot._reply import join, say
 from hearth.copilot._resolve import CAR_ONLY, Issue, Targets, resolve
+from hearth.copilot._rules_text import TextRules, looks_like_rule
+from hearth.copilot._scenes import SceneFinder, SceneSource, home_scenes, scene_commands
 from hearth.copilot._text import Lang, detect_language
 from hearth.core import Actor, Bus, Command, CommandPath, StateChanged, StateStore
 from hearth.errors import ConfirmationRequired, PermissionDenied
 from hearth.model import Home, Value
 
 Snapshot = Mapping[tuple[str, str, str], Value]
-RuleHook = Callable[[str, Lang], "AskResult | None"]
+# (text, language, actor, confirmed, state snapshot) → the answer, or None to let the request through.
+RuleHook = Callable[[str, Lang, Actor, bool, Snapshot], Awaitable["AskResult | None"]]
 Core = tuple[Bus, StateStore, CommandPath]
 _PLACE_PREPS = frozenset({"in", "at", "on", "of", "inside", "里", "的"})
 _OBJECT_BEFORE = frozenset({"the", "a", "an", "my", "our", "把", "将", "给"})
@@ -67,11 +71,20 @@ def command_json(cmd: Command) -> dict[str, Any]:
 class Copilot:
     """Understands requests about one home; cheap to call, the home's index is built once."""
 
-    def __init__(self, home: Home, rule_hook: RuleHook | None = None) -> None:
+    def __init__(self, home: Home, rule_hook: RuleHook | None = None, scenes: SceneSource | None = None) -> None:
         self.home = home
         self.index = HomeIndex(home)
-        self.rule_hook = rule_hook
+        self.rule_hook: RuleHook = rule_hook or TextRules(self)
+        self.scenes = SceneFinder(self.index, scenes or _cached(lambda: home_scenes(home)))
         self.context: tuple[str, ...] = ()
+
+    def scene_named(self, text: str, lang: Lang) -> str | None:
+        """The id of the scene a clause asks for, if it asks for one."""
+        return self.scenes.named(text, lang)
+
+    def issue_text(self, issue: Issue, lang: Lang) -> str:
+        """Why a clause cannot be done, in the user's language."""
+        return self._issue_text(issue, lang)
 
     def default_actor(self) -> Actor:
         """The home's first admin (or a CLI admin when the home lists nobody)."""
@@ -106,10 +119,13 @@ class Copilot:
         lang = detect_language(text)
         if not text:
             return AskResult(text, lang, "unsupported", None, reply=say("not_understood", lang))
+        scene = self.scenes.request(text, lang)
+        if scene is not None:
+            return await self._scene(text, lang, scene.scene, scene.said, core, actor, confirm)
         lang, clauses = self.understand(text, state.values, self.context if keep_context else ())
         frames = [c.frame for c in clauses]
-        if any("rule" in f.flags for f in frames) and _looks_like_rule(frames):
-            hooked = self.rule_hook(text, lang) if self.rule_hook else None
+        if (any("rule" in f.flags for f in frames) and _looks_like_rule(frames)) or looks_like_rule(text, lang):
+            hooked = await self.rule_hook(text, lang, actor, confirm, state.values)
             return hooked or AskResult(text, lang, "unsupported", "HearthRuleFromText", reply=say("rule", lang))
         if _out_of_scope(frames):
             return AskResult(text, lang, "unsupported", None, reply=say("unsupported", lang))
@@ -167,6 +183,24 @@ class Copilot:
         sep = "" if lang == "zh" else " "
         return AskResult(text, lang, status, intents[0], slots, tuple(command_json(c) for c in checked),
                          tuple(changes), sep.join(r for r in replies if r))
+
+    async def _scene(self, text: str, lang: Lang, scene: Any, said: str, core: Core, actor: Actor,
+                     confirm: bool) -> AskResult:
+        if scene is None:
+            reply = (f"家里没有“{said}”这个场景（有：{self.scenes.known(lang)}）。" if lang == "zh" else
+                     f"There is no {said} scene in this home (scenes: {self.scenes.known(lang)}).")
+            return AskResult(text, lang, "refused", "HassTurnOn", {"domain": "scene"}, reply=reply)
+        plans: dict[str, DevicePlan] = {}
+        for cmd in scene_commands(scene):
+            plans.setdefault(cmd.device, DevicePlan(cmd.device, intent="HassTurnOn",
+                                                    slots={"domain": "scene", "scene": scene.id})).commands.append(cmd)
+        result = await self._finish(text, lang, [_Clause(Frame(text, lang), list(plans.values()))], core, actor,
+                                    confirm)
+        if result.status != "done":
+            return result
+        name = self.scenes.display(scene, lang)
+        head = f"已启用{name}场景：" if lang == "zh" else f"Activated the {name} scene: "
+        return replace(result, reply=head + result.reply)
 
     def _needs_confirmation(self, text: str, lang: Lang, intent: str | None, slots: dict[str, Any],
                             planned: list[Command], cmd: Command, why: str) -> AskResult:
@@ -227,7 +261,9 @@ class Copilot:
                 return clause
         verbs = set(frame.verbs)
         need = _need(self.index, frame, verbs)
-        targets = resolve(self.index, frame, need, context)
+        complaint = complaint_of(frame)
+        targets = (complaint_targets(self.index, frame, complaint, snap) if complaint else None) or resolve(
+            self.index, frame, need, context, lambda d: snap.get((d, *_switch_key(self.index.home.devices[d]))) is True)
         if isinstance(targets, Issue) and targets.key == "which_device" and targets.options and not frame.question:
             # "把灯调到150%": if no candidate could do it anyway, say why instead of asking which one.
             trial = self._command(_Clause(frame), Targets(targets.options[:24]), snap)
@@ -267,7 +303,7 @@ class Copilot:
             on = [d for d in devices if snap.get((d, *_switch_key(self.index.home.devices[d]))) is True]
             devices = on or devices
         for dev_id in devices:
-            result = plan_device(self.index, self.index.home.devices[dev_id], frame, snap, targets.areas)
+            result = plan_for(self.index, self.index.home.devices[dev_id], frame, snap, targets.areas)
             if isinstance(result, Issue):
                 issues.append(result)
             else:
@@ -276,6 +312,17 @@ class Copilot:
             clause.issue = issues[0]
             clause.plans = []
         return clause
+
+
+def _cached(load: Callable[[], Any]) -> Callable[[], Any]:
+    box: list[Any] = []
+
+    def get() -> Any:
+        if not box:
+            box.append(load())
+        return box[0]
+
+    return get
 
 
 def _switch_key(device: Any) -> tuple[str, str]:

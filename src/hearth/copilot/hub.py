@@ -11,5 +11,7 @@ from hearth.hub import Hub, HubConfig, register_subsystem
 
 @register_subsystem(45)
 def start_copilot(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
-    """Put a CopilotService in `hub.services["copilot"]`."""
-    hub.services["copilot"] = CopilotService(hub.home, hub.bus, hub.state, hub.commands, LLMConfig.from_env())
+    """Put a CopilotService in `hub.services["copilot"]`; confirmed rules from sentences go to the automation engine."""
+    hub.services["copilot"] = CopilotService(hub.home, hub.bus, hub.state, hub.commands, LLMConfig.from_env(),
+                                             engine=hub.services.get("automation"),
+                                             data_dir=getattr(config, "data_dir", None))
