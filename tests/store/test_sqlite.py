@@ -221,3 +221,20 @@ def test_closing_detaches_from_the_bus(tmp_path: Path) -> None:
     assert bus.listener_count() == 2
     store.close()
     assert bus.listener_count() == 0
+
+
+def test_two_stores_on_one_file_keep_property_ids_apart(tmp_path: Path) -> None:
+    # e.g. a running hub and a `hearth set` from another terminal: each learns ids the other created
+    first, state_a, _, _ = _wired(tmp_path)
+    second, state_b, _, _ = _wired(tmp_path)
+    state_a.apply("a", "s", "p", 1)
+    first.flush()
+    state_b.apply("b", "s", "p", 2)
+    state_b.apply("a", "s", "p", 3)
+    second.flush()
+    state_a.apply("b", "s", "p", 4)
+    first.close()
+    second.close()
+    with SqliteStore(tmp_path / "home.db") as store:
+        assert store.restore()[0] == {("a", "s", "p"): 3, ("b", "s", "p"): 4}
+        assert [v for _, v in store.history("b", "s", "p")] == [2, 4]

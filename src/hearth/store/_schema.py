@@ -49,7 +49,8 @@ CREATE INDEX IF NOT EXISTS audit_by_actor ON audit (actor_id, id);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (time);
 """
 
-INSERT_KEY = "INSERT INTO keys (id, device, service, prop) VALUES (?, ?, ?, ?)"
+INSERT_KEY = "INSERT INTO keys (device, service, prop) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+SELECT_KEY = "SELECT id FROM keys WHERE device = ? AND service = ? AND prop = ?"
 INSERT_HISTORY = "INSERT INTO history (key, time, value, kind) VALUES (?, ?, ?, ?)"
 # The fast path hands a whole batch to SQLite as one JSON array of [key, time, value] rows, so the insert
 # runs inside SQLite with the GIL released instead of one Python round trip per row. `kind` is worked out

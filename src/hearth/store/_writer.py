@@ -92,7 +92,6 @@ class Writer:
         self._conn = conn
         self._path = path
         self._ids = ids
-        self._next_id = max(ids.values(), default=0) + 1
         self._json = _has_json(conn)
         self._queue: deque[Event | _Mark] = deque()
         self._wake = threading.Event()
@@ -258,38 +257,61 @@ class Writer:
 
     def _commit(self, changes: list[StateChanged], audits: list[AuditRecorded]) -> None:
         keys = list(map(_address, changes))
-        new_keys = self._assign_ids(keys)
         try:
             if not self._json:
                 raise ValueError("this SQLite has no JSON functions")
-            # Fast path, all in C: map/zip/json build the batch, SQLite inserts it with the GIL released.
-            rows = zip(map(self._ids.__getitem__, keys), map(_time, changes), map(_new, changes), strict=True)
-            payload = _batch_json(list(rows)) if changes else None
-            if payload is not None and "\\u0000" in payload:
-                raise ValueError("SQLite's JSON functions cut text at NUL")
-            self._transaction(new_keys, payload, audits)
+            self._transaction(keys, changes, audits, fast=True)
         except (ValueError, TypeError, OverflowError, sqlite3.IntegrityError, sqlite3.InterfaceError,
                 sqlite3.ProgrammingError):
             # NaN/inf, NUL or lone surrogates in text, ints past 64 bits, a value of the wrong type: row by row.
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            self._transaction(new_keys, self._careful_rows(changes), audits)
+            self._transaction(keys, changes, audits, fast=False)
             self._careful += 1
         self._changes += len(changes)
         self._audits += len(audits)
         self._batches += 1
 
-    def _assign_ids(self, keys: list[StateKey]) -> list[tuple[int, str, str, str]]:
+    def _transaction(
+        self, keys: list[StateKey], changes: list[StateChanged], audits: list[AuditRecorded], *, fast: bool
+    ) -> None:
+        conn = self._conn
+        # IMMEDIATE takes the write lock first, so key ids stay right when another process shares the file.
+        conn.execute("BEGIN IMMEDIATE")
+        added = self._resolve_ids(keys)
+        try:
+            if changes:
+                before = conn.execute("SELECT coalesce(max(rowid), 0) FROM history").fetchone()[0]
+                if fast:
+                    conn.execute(_schema.INSERT_HISTORY_JSON, (self._payload(keys, changes),))
+                else:
+                    conn.executemany(_schema.INSERT_HISTORY, self._careful_rows(changes))
+                conn.execute(_schema.UPSERT_STATE_SINCE, (before,))
+            if audits:
+                conn.executemany(_schema.INSERT_AUDIT, [_audit_row(a) for a in audits])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for key in added:  # their rows are gone with the rollback
+                del self._ids[key]
+            raise
+
+    def _resolve_ids(self, keys: list[StateKey]) -> list[StateKey]:
         ids = self._ids
-        new: list[tuple[int, str, str, str]] = []
         if all(map(ids.__contains__, keys)):
-            return new
-        for key in keys:
-            if key not in ids:
-                ids[key] = self._next_id
-                new.append((self._next_id, *key))
-                self._next_id += 1
-        return new
+            return []
+        added = [key for key in dict.fromkeys(keys) if key not in ids]
+        for key in added:
+            self._conn.execute(_schema.INSERT_KEY, key)
+            ids[key] = self._conn.execute(_schema.SELECT_KEY, key).fetchone()[0]
+        return added
+
+    def _payload(self, keys: list[StateKey], changes: list[StateChanged]) -> str:
+        # All in C: map/zip/json build the batch; SQLite then inserts it with the GIL released.
+        rows = zip(map(self._ids.__getitem__, keys), map(_time, changes), map(_new, changes), strict=True)
+        payload = _batch_json(list(rows))
+        if "\\u0000" in payload:
+            raise ValueError("SQLite's JSON functions cut text at NUL")
+        return payload
 
     def _careful_rows(self, changes: list[StateChanged]) -> list[Row]:
         rows: list[Row] = []
@@ -301,24 +323,6 @@ class Writer:
                 continue
             rows.append((self._ids[(e.device, e.service, e.property)], e.time, stored, kind))
         return rows
-
-    def _transaction(
-        self, new_keys: list[tuple[int, str, str, str]], rows: str | list[Row] | None, audits: list[AuditRecorded]
-    ) -> None:
-        conn = self._conn
-        conn.execute("BEGIN")
-        if new_keys:
-            conn.executemany(_schema.INSERT_KEY, new_keys)
-        if rows:
-            before = conn.execute("SELECT coalesce(max(rowid), 0) FROM history").fetchone()[0]
-            if isinstance(rows, str):
-                conn.execute(_schema.INSERT_HISTORY_JSON, (rows,))
-            else:
-                conn.executemany(_schema.INSERT_HISTORY, rows)
-            conn.execute(_schema.UPSERT_STATE_SINCE, (before,))
-        if audits:
-            conn.executemany(_schema.INSERT_AUDIT, [_audit_row(a) for a in audits])
-        conn.execute("COMMIT")
 
 
 def _has_json(conn: sqlite3.Connection) -> bool:
