@@ -155,3 +155,16 @@ def test_rule_sentences_are_told_from_commands() -> None:
     assert looks_like_rule("turn on the porch light when I get home", "en")
     assert not looks_like_rule("turn on the porch light", "en")
     assert not looks_like_rule("打开客厅的灯", "zh")
+
+
+async def test_the_llm_create_rule_tool_validates_with_the_automation_api(home: Home) -> None:
+    from hearth.copilot._llm_tools import HomeTools
+
+    _, state, commands = build_core(home, FakeClock(0.0))
+    tools = HomeTools(home, state, commands, Actor("copilot", "alice", "admin"))
+    good = "id: porch\ntriggers: [{trigger: sun, event: sunset}]\n" \
+           "actions: [{command: {device: porch_light, property: light.on, value: true}}]\n"
+    outcome = await tools.call("create_rule", {"yaml": good})
+    assert outcome.ok and outcome.rule is not None and outcome.rule["id"] == "porch"
+    bad = await tools.call("create_rule", {"yaml": good.replace("porch_light", "sauna_light")})
+    assert not bad.ok and "sauna_light" in bad.content["error"]

@@ -3,7 +3,7 @@ restart-safe timers."""
 
 from hearth.automation._engine import Engine, Run
 from hearth.automation._expr import compile_expression
-from hearth.automation._loader import load_rules, parse_rules
+from hearth.automation._loader import load_rules, parse_rule, parse_rules
 from hearth.automation._model import Rule, RuleSet, Scene
 from hearth.automation._timers import TimerStore
 from hearth.automation._trace import Trace
@@ -18,5 +18,6 @@ __all__ = [
     "Trace",
     "compile_expression",
     "load_rules",
+    "parse_rule",
     "parse_rules",
 ]

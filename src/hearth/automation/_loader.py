@@ -477,6 +477,13 @@ def compile_rules(home: Home, rules: Iterable[Mapping[str, Any]], source: str = 
     return _Compiler(home, source, None).ruleset(rules)
 
 
+def parse_rule(rule: Mapping[str, Any], home: Home, source: str = "<rule>") -> Rule:
+    """Validate and compile one rule given as data (as in YAML) against a home; RuleError says why not."""
+    if not isinstance(rule, Mapping):
+        raise RuleError(f"{source}: a rule is a mapping with id, triggers and actions")
+    return compile_rules(home, [rule], source).rules[0]
+
+
 def load_rules(path: str | Path, home: Home) -> RuleSet:
     """Load and validate a rules file against a home."""
     p = Path(path)
