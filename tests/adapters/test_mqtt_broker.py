@@ -143,3 +143,32 @@ async def test_subscriptions_come_back_after_a_restart(
         async with asyncio.timeout(5):
             await seen.wait()
     assert "t" in adapter.devices
+
+
+async def test_discovered_device_is_driven_through_the_hub_command_path(
+    broker: Mosquitto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hearth.core import Actor
+    from hearth.hub import HubConfig, open_hub
+
+    monkeypatch.setenv("HEARTH_MQTT_URL", f"mqtt://127.0.0.1:{broker.port}")
+    monkeypatch.setenv("HEARTH_MQTT_PUBLISH", "0")
+    async with open_hub(HubConfig(parse_home("home: {id: flat}"), simulate=False)) as hub:
+        adapter: MqttAdapter = hub.services["mqtt"]
+        seen = asyncio.Event()
+        adapter.listen(lambda devices: seen.set() if "plug" in devices else None)
+        async with aiomqtt.Client("127.0.0.1", broker.port) as outside:
+            await outside.subscribe("plug/set", qos=1)
+            config = {"uniq_id": "plug", "name": "Plug", "stat_t": "plug/state", "cmd_t": "plug/set"}
+            await outside.publish("homeassistant/switch/plug/config", json.dumps(config), qos=1, retain=True)
+            async with asyncio.timeout(5):
+                await seen.wait()
+            refused = await hub.execute(Command("plug", "switch", property="on", value="maybe"),
+                                        Actor("person", "ann", "adult"))
+            assert not refused.ok and "true or false" in refused.message
+            result = await hub.execute(Command("plug", "switch", property="on", value=True),
+                                       Actor("person", "ann", "adult"))
+            assert result.ok, result.message
+            msg = await next_message(outside)
+        assert (str(msg.topic), msg.payload) == ("plug/set", b"ON")
+        assert hub.commands.audit[-1].actor.id == "ann"

@@ -47,7 +47,8 @@ async def test_invalid_commands_change_nothing(demo_home: Home) -> None:
         Command("living_floor_lamp", "light", "flavour", 1),
         Command("living_climate", "environment", "temperature", 30),  # read-only
         Command("living_ac", "air-conditioner", "mode", "Turbo"),
-        Command("vacuum", "vacuum", action="start-room-sweep"),  # missing argument
+        Command("vacuum", "vacuum", action="start-room-sweep", args={"clean-area": 5}),  # wrong argument type
+        Command("vacuum", "vacuum", action="start-sweep", args={"speed": "max"}),  # no such argument
         Command("vacuum", "vacuum", action="fly"),
     ]
     for cmd in cases:

@@ -99,9 +99,9 @@ class DirectAdapter:
             self._state.apply(device.id, command.service, command.property, command.value, cause=command.id)
 
 
-def validate_command(home: Home, command: Command) -> Command:
+def validate_command(home: Home, command: Command, discovered: Mapping[str, Device] | None = None) -> Command:
     """Check a command against the device's spec; return it with canonical values."""
-    device = home.devices.get(command.device)
+    device = home.devices.get(command.device) or (discovered or {}).get(command.device)
     if device is None:
         raise CommandRejected(f"no device {command.device!r} in this home")
     try:
@@ -116,6 +116,8 @@ def validate_command(home: Home, command: Command) -> Command:
         service = device.spec.service(command.service)
         args: dict[str, Value] = {}
         for name in action.inputs:
+            if name not in command.args and name in service.properties:
+                continue  # an input named after a property of the service defaults to the device's setting
             if name not in command.args:
                 raise CommandRejected(f"{device.name}: action {action.name} needs argument {name!r}")
             args[name] = service.properties[name].validate(command.args[name])
@@ -145,6 +147,19 @@ class CommandPath:
         self._adapters = dict(adapters)
         self.policy = policy
         self.audit: deque[AuditRecorded] = deque(maxlen=audit_len)
+        self.discovered: dict[str, Device] = {}
+
+    def device(self, device_id: str) -> Device | None:
+        """A device of the home file, or one an adapter discovered at run time."""
+        return self.home.devices.get(device_id) or self.discovered.get(device_id)
+
+    def set_discovered(self, adapter: str, devices: Mapping[str, Device]) -> None:
+        """Replace the devices one adapter discovered (MQTT discovery, zigbee2mqtt); home-file ids win."""
+        for dev_id in [d for d, dev in self.discovered.items() if dev.adapter == adapter]:
+            del self.discovered[dev_id]
+        for dev_id, dev in devices.items():
+            if dev_id not in self.home.devices:
+                self.discovered[dev_id] = dev
 
     def add_adapter(self, adapter: Adapter) -> None:
         """Register an adapter by its name."""
@@ -152,9 +167,11 @@ class CommandPath:
 
     def check(self, command: Command, actor: Actor) -> Command:
         """Validate and authorise without executing; raises CommandRejected."""
-        valid = validate_command(self.home, command)
+        valid = validate_command(self.home, command, self.discovered)
         if self.policy is not None:
-            self.policy.check(actor, valid, self.home.devices[valid.device], self.home)
+            device = self.device(valid.device)
+            assert device is not None
+            self.policy.check(actor, valid, device, self.home)
         return valid
 
     async def execute(self, command: Command, actor: Actor) -> CommandResult:
@@ -163,7 +180,8 @@ class CommandPath:
             valid = self.check(command, actor)
         except CommandRejected as exc:
             return self._record(command, actor, ok=False, message=str(exc), error=exc)
-        device = self.home.devices[valid.device]
+        device = self.device(valid.device)
+        assert device is not None
         adapter = self._adapters.get(device.adapter) or self._adapters.get("default")
         if adapter is None:
             return self._record(valid, actor, ok=False, message=f"no adapter {device.adapter!r} for {device.name}")

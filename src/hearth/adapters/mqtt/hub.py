@@ -32,6 +32,8 @@ def start_mqtt(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
                           z2m_base=os.environ.get("HEARTH_MQTT_Z2M", "zigbee2mqtt") or None)
     stack.callback(adapter.start())
     hub.commands.add_adapter(adapter)
+    # Discovered devices join the command path, so people, rules, the copilot and agents can drive them.
+    stack.callback(adapter.listen(lambda devices: hub.commands.set_discovered("mqtt", devices)))
     hub.services["mqtt"] = adapter
     if os.environ.get("HEARTH_MQTT_PUBLISH", "1") != "0":
         publisher = MqttPublisher(connection, hub.home, hub.state, hub.bus, hub.commands,
