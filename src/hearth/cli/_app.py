@@ -27,7 +27,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def _register() -> None:
     from hearth.cli import _devices  # noqa: F401  (registers commands)
 
-    for name in ("_serve", "_demo", "_bench", "_rules", "_ask"):
+    for name in ("_serve", "_demo", "_bench", "_rules", "_ask", "_fleet", "_camera"):
         try:
             __import__(f"hearth.cli.{name}")
         except ModuleNotFoundError as exc:
