@@ -1,0 +1,53 @@
+"""`bench_fleet`: end-to-end events/s with 1 and 2 workers, latency, lag and failover time, on a private NATS
+server and a throwaway PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from hearth.fleet._db import open_db
+from hearth.fleet._local import local_workers
+from hearth.fleet._nats import run_nats_server
+from hearth.fleet._pgtest import throwaway_database
+from hearth.fleet._simulate import SimulationConfig, simulate
+
+
+async def bench_fleet_async(homes: int = 10_000, events: int = 60_000, rate: float = 50_000.0,
+                            partitions: int = 32, workers: tuple[int, ...] = (1, 2), check: bool = False,
+                            failover: bool = True) -> dict[str, Any]:
+    """Measure the fleet; every server and worker it starts is stopped before it returns."""
+    report: dict[str, Any] = {"homes": homes, "events": events, "partitions": partitions}
+    for count in workers:
+        async with run_nats_server() as server, throwaway_database() as pg, \
+                local_workers(server.url, pg, partitions, count):
+            figures = await simulate(server.url, pg, SimulationConfig(homes, 5, rate, events, 1, partitions, check))
+            report[f"workers_{count}"] = figures
+    one, two = report.get("workers_1"), report.get("workers_2")
+    if one and two:
+        report["speedup_2_workers"] = round(two["events_per_s"] / one["events_per_s"], 2)
+    if failover:
+        report["failover_s"] = await measure_failover(partitions)
+    return report
+
+
+async def measure_failover(partitions: int = 16, lease_ttl: float = 2.0, heartbeat: float = 0.25) -> float:
+    """Seconds from SIGKILL of one of two workers until every partition has a live owner again."""
+    async with run_nats_server() as server, throwaway_database() as pg, \
+            local_workers(server.url, pg, partitions, 2, lease_ttl, heartbeat) as pool, open_db(pg, size=2) as db:
+        while len({r["owner"] for r in await db.leases() if r["owner"]}) < 2:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # the lease table is the only signal of who holds what
+        victim = pool.workers[0]
+        killed = time.perf_counter()
+        victim.kill()
+        while True:
+            owners = [r["owner"] for r in await db.leases()]
+            if all(o is not None and o != victim.id for o in owners):
+                return round(time.perf_counter() - killed, 2)
+            await asyncio.sleep(0.02)
+
+
+def bench_fleet(**options: Any) -> dict[str, Any]:
+    """Run the fleet bench (blocking); see `bench_fleet_async` for the options."""
+    return asyncio.run(bench_fleet_async(**options))

@@ -1,0 +1,277 @@
+"""The fleet's system of record in PostgreSQL (asyncpg): homes, rules, state, history, audit, timers,
+partition leases and committed offsets, written in one batched transaction per partition batch."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+
+from hearth.fleet._nats import FleetError
+from hearth.fleet._runtime import Change, IssuedCommand
+from hearth.fleet._schema import migrate
+
+
+class Fenced(FleetError):
+    """The partition's lease moved to another worker; this worker must stop writing for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class HomeRow:
+    """What a worker needs to run a home: its definition, rules, clock, timers and stored state."""
+
+    id: str
+    template: str | None
+    home_yaml: str | None
+    rules_yaml: str | None
+    clock: float | None
+    timers: list[dict[str, Any]]
+    state: dict[tuple[str, str, str], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeRow:
+    """A home's clock and pending timers at a commit."""
+
+    home: str
+    clock: float
+    timers: list[dict[str, Any]]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+async def _init(conn: Any) -> None:
+    await conn.set_type_codec("jsonb", encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+
+
+@contextlib.asynccontextmanager
+async def open_db(url: str, size: int = 8) -> AsyncIterator[FleetDb]:
+    """Connect a pool, bring the schema up to date, and close the pool on exit."""
+    try:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=size, init=_init, command_timeout=60)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise FleetError(f"cannot connect to PostgreSQL at {url}: {exc}") from exc
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+        yield FleetDb(pool)
+    finally:
+        await pool.close()
+
+
+class FleetDb:
+    """Queries of the fleet; every query about a home's data names the home or its partition."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    async def setup_partitions(self, partitions: int) -> int:
+        """Record the partition count (fixed once set) and create the lease rows; returns the count in force."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO fleet_meta VALUES ('partitions', $1) ON CONFLICT DO NOTHING",
+                               str(partitions))
+            count = int(await conn.fetchval("SELECT value FROM fleet_meta WHERE key = 'partitions'"))
+            await conn.execute("INSERT INTO fleet_partitions (partition) SELECT generate_series(0, $1 - 1) "
+                               "ON CONFLICT DO NOTHING", count)
+            return count
+
+    async def partitions(self) -> int | None:
+        """The partition count, if the fleet has been set up."""
+        value = await self.pool.fetchval("SELECT value FROM fleet_meta WHERE key = 'partitions'")
+        return None if value is None else int(value)
+
+    # ---- homes and rules ----
+
+    async def put_template(self, name: str, home_yaml: str, rules_yaml: str) -> None:
+        """Create or replace a home template (a home file and its rules shared by many homes)."""
+        await self.pool.execute("INSERT INTO home_templates VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE "
+                                "SET home_yaml = EXCLUDED.home_yaml, rules_yaml = EXCLUDED.rules_yaml",
+                                name, home_yaml, rules_yaml)
+
+    async def add_homes(self, ids: Sequence[str], template: str) -> None:
+        """Register homes that use a template (existing ids are left alone)."""
+        await self.pool.execute("INSERT INTO homes (id, template) SELECT unnest($1::text[]), $2 "
+                                "ON CONFLICT DO NOTHING", list(ids), template)
+
+    async def add_home(self, home: str, home_yaml: str, rules_yaml: str) -> None:
+        """Register a home with its own home file and rules."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO homes (id, home_yaml) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE "
+                               "SET home_yaml = EXCLUDED.home_yaml, template = NULL", home, home_yaml)
+            await conn.execute("INSERT INTO rules (home, rules_yaml) VALUES ($1, $2) ON CONFLICT (home) DO UPDATE "
+                               "SET rules_yaml = EXCLUDED.rules_yaml, updated = now()", home, rules_yaml)
+
+    async def template(self, name: str) -> tuple[str, str]:
+        """A template's (home_yaml, rules_yaml)."""
+        row = await self.pool.fetchrow("SELECT home_yaml, rules_yaml FROM home_templates WHERE name = $1", name)
+        if row is None:
+            raise FleetError(f"no home template {name!r}")
+        return row["home_yaml"], row["rules_yaml"]
+
+    async def load_homes(self, ids: Sequence[str]) -> list[HomeRow]:
+        """Definitions, clocks, timers and stored state of the given homes (unknown ids are left out)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT h.id, h.template, h.home_yaml, r.rules_yaml, rt.clock, rt.timers FROM homes h "
+                "LEFT JOIN rules r ON r.home = h.id LEFT JOIN home_runtime rt ON rt.home = h.id "
+                "WHERE h.id = ANY($1::text[])", list(ids))
+            states = await conn.fetch("SELECT home, device, service, prop, value FROM state "
+                                      "WHERE home = ANY($1::text[])", list(ids))
+        by_home: dict[str, dict[tuple[str, str, str], Any]] = {}
+        for s in states:
+            by_home.setdefault(s["home"], {})[(s["device"], s["service"], s["prop"])] = s["value"]
+        return [HomeRow(r["id"], r["template"], r["home_yaml"], r["rules_yaml"], r["clock"], r["timers"] or [],
+                        by_home.get(r["id"], {})) for r in rows]
+
+    async def homes_with_timers(self, partition: int) -> list[str]:
+        """Homes of a partition that have pending timers (loaded when a worker takes the partition over)."""
+        rows = await self.pool.fetch("SELECT home FROM home_runtime WHERE partition = $1 AND has_timers", partition)
+        return [r["home"] for r in rows]
+
+    # ---- the batch commit ----
+
+    async def commit(self, partition: int, owner: str, epoch: int, offset: int, watermark: float, events: int,
+                     runtimes: Iterable[RuntimeRow], changes: Sequence[tuple[str, Change]],
+                     commands: Sequence[IssuedCommand]) -> None:
+        """Write one partition batch atomically with its offset; raise Fenced if the lease moved."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                "UPDATE fleet_partitions SET committed = $1, watermark = $2, events = events + $3, updated = now() "
+                "WHERE partition = $4 AND owner = $5 AND epoch = $6", offset, watermark, events, partition, owner,
+                epoch)
+            if status != "UPDATE 1":
+                raise Fenced(f"partition {partition} is no longer owned by {owner} (epoch {epoch})")
+            if changes:
+                await _write_changes(conn, changes)
+            if commands:
+                await conn.execute(
+                    "INSERT INTO audit (home, command_id, time, actor, device, service, target, value, partition) "
+                    "SELECT h, c, t, a, d, s, g, v::jsonb, $9::integer FROM unnest($1::text[], $2::text[], "
+                    "$3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) "
+                    "AS x(h, c, t, a, d, s, g, v) "
+                    "ON CONFLICT DO NOTHING",
+                    [c.home for c in commands], [c.id for c in commands], [c.time for c in commands],
+                    [c.actor for c in commands], [c.device for c in commands], [c.service for c in commands],
+                    [c.target for c in commands], [_dumps(c.value) for c in commands], partition)
+            rts = list(runtimes)
+            if rts:
+                await conn.execute(
+                    "INSERT INTO home_runtime (home, partition, clock, timers, has_timers) "
+                    "SELECT h, $2::integer, c, t::jsonb, jsonb_array_length(t::jsonb) > 0 "
+                    "FROM unnest($1::text[], $3::float8[], $4::text[]) AS x(h, c, t) "
+                    "ON CONFLICT (home) DO UPDATE SET partition = EXCLUDED.partition, clock = EXCLUDED.clock, "
+                    "timers = EXCLUDED.timers, has_timers = EXCLUDED.has_timers",
+                    [r.home for r in rts], partition, [r.clock for r in rts], [_dumps(r.timers) for r in rts])
+
+    async def unpublished(self, partition: int) -> list[IssuedCommand]:
+        """Committed commands of a partition not yet confirmed as published to NATS."""
+        rows = await self.pool.fetch("SELECT home, command_id, time, device, service, target, value, actor FROM audit "
+                                     "WHERE partition = $1 AND NOT published ORDER BY ord", partition)
+        return [IssuedCommand(r["command_id"], r["home"], r["time"], r["device"], r["service"], r["target"],
+                              r["value"], r["actor"]) for r in rows]
+
+    async def mark_published(self, commands: Sequence[IssuedCommand]) -> None:
+        """Record that commands reached the command stream."""
+        if commands:
+            await self.pool.execute(
+                "UPDATE audit a SET published = true FROM unnest($1::text[], $2::text[]) AS x(h, c) "
+                "WHERE a.home = x.h AND a.command_id = x.c", [c.home for c in commands], [c.id for c in commands])
+
+    # ---- leases ----
+
+    async def heartbeat(self, worker: str, host: str, pid: int, stats: dict[str, Any]) -> None:
+        """Say this worker is alive."""
+        await self.pool.execute(
+            "INSERT INTO fleet_workers (id, host, pid, stats) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE "
+            "SET heartbeat = now(), stats = EXCLUDED.stats", worker, host, pid, stats)
+
+    async def live_workers(self, ttl: float) -> list[str]:
+        """Workers whose heartbeat is younger than `ttl` seconds, by id."""
+        rows = await self.pool.fetch("SELECT id FROM fleet_workers WHERE heartbeat > now() - make_interval("
+                                     "secs => $1) ORDER BY id", ttl)
+        return [r["id"] for r in rows]
+
+    async def leave(self, worker: str) -> None:
+        """Remove a stopping worker from the roster."""
+        await self.pool.execute("DELETE FROM fleet_workers WHERE id = $1", worker)
+
+    async def claim(self, partitions: Sequence[int], worker: str, ttl: float) -> list[tuple[int, int, int, float]]:
+        """Take free or expired partitions; returns (partition, epoch, committed offset, watermark) of each won."""
+        rows = await self.pool.fetch(
+            "UPDATE fleet_partitions SET owner = $2, epoch = epoch + 1, lease_until = now() + make_interval("
+            "secs => $3) WHERE partition = ANY($1::integer[]) AND (owner IS NULL OR lease_until < now()) "
+            "RETURNING partition, epoch, committed, watermark", list(partitions), worker, ttl)
+        return [(r["partition"], r["epoch"], r["committed"], r["watermark"]) for r in rows]
+
+    async def renew(self, worker: str, owned: dict[int, int], ttl: float) -> set[int]:
+        """Extend this worker's leases; returns the partitions it still holds."""
+        rows = await self.pool.fetch(
+            "UPDATE fleet_partitions p SET lease_until = now() + make_interval(secs => $2) "
+            "FROM unnest($3::integer[], $4::bigint[]) AS x(part, ep) "
+            "WHERE p.partition = x.part AND p.epoch = x.ep AND p.owner = $1 RETURNING p.partition",
+            worker, ttl, list(owned), list(owned.values()))
+        return {r["partition"] for r in rows}
+
+    async def release(self, partition: int, worker: str, epoch: int) -> None:
+        """Give a partition up so another worker can take it at once."""
+        await self.pool.execute("UPDATE fleet_partitions SET owner = NULL, lease_until = '-infinity' "
+                                "WHERE partition = $1 AND owner = $2 AND epoch = $3", partition, worker, epoch)
+
+    async def free_partitions(self) -> list[int]:
+        """Partitions nobody holds a live lease on."""
+        rows = await self.pool.fetch("SELECT partition FROM fleet_partitions WHERE owner IS NULL OR "
+                                     "lease_until < now() ORDER BY partition")
+        return [r["partition"] for r in rows]
+
+    async def leases(self) -> list[dict[str, Any]]:
+        """Every partition's owner, epoch, offset, watermark and event count."""
+        rows = await self.pool.fetch(
+            "SELECT partition, CASE WHEN lease_until > now() THEN owner END AS owner, epoch, committed, watermark, "
+            "events FROM fleet_partitions ORDER BY partition")
+        return [dict(r) for r in rows]
+
+    async def workers(self) -> list[dict[str, Any]]:
+        """The worker roster with heartbeat ages and stats."""
+        rows = await self.pool.fetch("SELECT id, host, pid, extract(epoch FROM now() - heartbeat) AS age, stats "
+                                     "FROM fleet_workers ORDER BY id")
+        return [dict(r) for r in rows]
+
+    async def home_count(self) -> int:
+        """How many homes are registered."""
+        return int(await self.pool.fetchval("SELECT count(*) FROM homes"))
+
+    async def commands_by_home(self, homes: Sequence[str] | None = None) -> dict[str, list[IssuedCommand]]:
+        """Audited rule commands per home in command order (for the oracle check)."""
+        sql = ("SELECT home, command_id, time, device, service, target, value, actor FROM audit "
+               + ("WHERE home = ANY($1::text[]) " if homes is not None else "") + "ORDER BY home, ord")
+        rows = await self.pool.fetch(sql, *([list(homes)] if homes is not None else []))
+        out: dict[str, list[IssuedCommand]] = {}
+        for r in rows:
+            out.setdefault(r["home"], []).append(IssuedCommand(r["command_id"], r["home"], r["time"], r["device"],
+                                                               r["service"], r["target"], r["value"], r["actor"]))
+        return out
+
+
+async def _write_changes(conn: Any, changes: Sequence[tuple[str, Change]]) -> None:
+    latest: dict[tuple[str, str, str, str], Change] = {}
+    for home, ch in changes:
+        latest[(home, ch.device, ch.service, ch.property)] = ch
+    keys = list(latest)
+    await conn.execute(
+        "INSERT INTO state (home, device, service, prop, value, time) SELECT h, d, s, p, v::jsonb, t FROM unnest("
+        "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[]) AS x(h, d, s, p, v, t) "
+        "ON CONFLICT (home, device, service, prop) DO UPDATE "
+        "SET value = EXCLUDED.value, time = EXCLUDED.time",
+        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
+        [_dumps(latest[k].value) for k in keys], [latest[k].time for k in keys])
+    await conn.execute(
+        "INSERT INTO history (home, device, service, prop, time, value) SELECT h, d, s, p, t, v::jsonb FROM unnest("
+        "$1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS x(h, d, s, p, t, v)",
+        [h for h, _ in changes], [c.device for _, c in changes], [c.service for _, c in changes],
+        [c.property for _, c in changes], [c.time for _, c in changes], [_dumps(c.value) for _, c in changes])

@@ -1,0 +1,184 @@
+"""One home's live engine inside a fleet worker: the single-box core and automation engine on a clock that
+moves with the home's message timestamps, plus what changed since the last commit.
+
+Commands get ids that do not depend on which worker runs the home: `<cause>.<actor>.<n>`, where the cause is
+the id of the message being handled or `t<time>` for a timer that came due. A worker that replays messages
+after a failover therefore produces the same ids, and the database keeps each command once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hearth.automation import Engine, RuleSet, TimerStore
+from hearth.automation._timers import TimerRow
+from hearth.core import CommandIssued, FakeClock, StateChanged, StateKey
+from hearth.errors import SpecError
+from hearth.fleet._messages import Message, Reading
+from hearth.hub import build_core
+from hearth.model import Home, Value
+
+_ROUNDS = 3  # event-loop rounds a woken run needs to reach its next wait (the oracle checks this)
+_FAR = 1e11  # beyond this a queued callback is the engine's idle trace flush, not a rule timer
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCommand:
+    """A command a rule sent to a device, with its replay-stable id."""
+
+    id: str
+    home: str
+    time: float
+    device: str
+    service: str
+    target: str
+    value: Any
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A property's new value (for the state table and history)."""
+
+    time: float
+    device: str
+    service: str
+    property: str
+    value: Value
+
+
+class MemoryTimers(TimerStore):
+    """The engine's pending delays, waits and `for:` holds kept in memory; the worker persists them per commit."""
+
+    def __init__(self, rows: Iterable[TimerRow] = ()) -> None:  # no SQLite file: rows live in the dict
+        self.rows: dict[str, TimerRow] = {row.key: row for row in rows}
+
+    def put(self, row: TimerRow) -> None:
+        """Record a pending timer."""
+        self.rows[row.key] = row
+
+    def drop(self, key: str) -> None:
+        """Forget a timer."""
+        self.rows.pop(key, None)
+
+    def pending(self) -> list[TimerRow]:
+        """Every pending timer, soonest first."""
+        return sorted(self.rows.values(), key=lambda row: row.due)
+
+    def save_traces(self, rule: str, traces: Iterable[dict[str, Any]], keep: int) -> None:
+        """Traces are not kept in the fleet (the audit table records every command)."""
+
+    def traces(self, rule: str, limit: int = 20) -> list[dict[str, Any]]:
+        """No stored traces."""
+        return []
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The rows as JSON-ready dicts."""
+        return [{"key": r.key, "rule": r.rule, "kind": r.kind, "due": r.due, "digest": r.digest, "path": r.path,
+                 "vars": r.vars, "started": r.started} for r in self.rows.values()]
+
+    @staticmethod
+    def rows_from_json(items: Iterable[Mapping[str, Any]]) -> list[TimerRow]:
+        """Rows back from `to_json`."""
+        return [TimerRow(i["key"], i["rule"], i["kind"], i["due"], i["digest"], i["path"], dict(i["vars"]),
+                         i["started"]) for i in items]
+
+
+class HomeRuntime:
+    """A home's core + engine on a FakeClock driven by message time; collects changes and commands."""
+
+    def __init__(self, home_id: str, home: Home, rules: RuleSet, start: float, partition: int, *,
+                 state: Mapping[StateKey, Value] | None = None, timers: Iterable[TimerRow] = ()) -> None:
+        self.id = home_id
+        self.home = home
+        self.partition = partition
+        self.clock = FakeClock(start)
+        self.bus, self.state, self.commands = build_core(home, self.clock, history_len=4)
+        if state:
+            self.state.load(state)
+        self.timers = MemoryTimers(timers)
+        self.engine = Engine(home, self.bus, self.clock, self.state, self.commands, timers=self.timers,
+                             trace_len=2, flush_every=1e12)
+        self.engine.load(rules)
+        self.changes: list[Change] = []
+        self.issued: list[IssuedCommand] = []
+        self._cause = "start"
+        self._counts: dict[str, int] = {}
+        self.bus.subscribe(StateChanged, self._on_change)
+        self.bus.subscribe(CommandIssued, self._on_command)
+
+    async def start(self) -> None:
+        """Start the engine (resuming persisted timers)."""
+        await self.engine.__aenter__()
+
+    async def stop(self) -> None:
+        """Stop the engine; pending timers stay in `timers` (the engine does not drop them while stopping)."""
+        await self.engine.__aexit__(None, None, None)
+
+    def next_due(self) -> float | None:
+        """When the next rule timer of this home is due."""
+        due = self.clock.next_due()
+        return due if due is not None and due < _FAR else None
+
+    async def advance_to(self, when: float) -> None:
+        """Move the home's clock forward to `when`, running timers that come due on the way."""
+        delta = when - self.clock.now()
+        if delta <= 0:
+            return
+        due = self.clock.next_due()
+        if due is None or due > when:
+            self.clock.advance(delta)  # nothing due: a plain jump, no event-loop rounds
+            return
+        self._cause = "t"
+        clock = self.clock
+        while (due := clock.next_due()) is not None and due <= when:
+            clock.advance(max(0.0, due - clock.now()))  # runs every callback due at that instant
+            await settle(_ROUNDS)  # a woken rule run continues to its next wait or its end
+        clock.advance(when - clock.now())
+
+    async def feed(self, message: Message) -> None:
+        """Handle one message: move time to its timestamp, then apply the reading or run the command."""
+        await self.advance_to(message.time)
+        if not isinstance(message, Reading):
+            self._cause = message.id
+            await self.commands.execute(message.to_command(), message.actor)
+            return
+        reading = message
+        if reading.is_tick:
+            return
+        self._cause = reading.id
+        device = self.home.devices.get(reading.device)
+        if device is None:
+            raise SpecError(f"home {self.id}: no device {reading.device!r}")
+        value = device.spec.property(reading.service, reading.property).validate(reading.value)
+        self.state.apply(reading.device, reading.service, reading.property, value, cause=reading.id)
+
+    def take(self) -> tuple[list[Change], list[IssuedCommand]]:
+        """Changes and commands since the last call."""
+        changes, issued = self.changes, self.issued
+        self.changes, self.issued = [], []
+        self._counts.clear()
+        return changes, issued
+
+    def _on_change(self, event: StateChanged) -> None:
+        self.changes.append(Change(event.time, event.device, event.service, event.property, event.new))
+
+    def _on_command(self, event: CommandIssued) -> None:
+        cause = self._cause if self._cause != "t" else f"t{event.time:.3f}"
+        stem = f"{cause}.{event.actor.id}"
+        n = self._counts.get(stem, 0)
+        self._counts[stem] = n + 1
+        self.issued.append(IssuedCommand(f"{stem}.{n}", self.id, event.time, event.device, event.service,
+                                         event.target, event.value, str(event.actor)))
+
+
+async def settle(rounds: int = 4) -> None:
+    """Let cancelled rule runs finish unwinding (they drop their timers) before timers are saved."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)

@@ -1,0 +1,150 @@
+"""`hearth fleet simulate`: register synthetic homes, publish their readings at a paced rate, wait until the
+workers have committed everything, then check every home's commands against the single-process oracle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.msg import Msg
+
+from hearth.automation import parse_rules
+from hearth.fleet._db import FleetDb, open_db
+from hearth.fleet._messages import Reading, encode
+from hearth.fleet._nats import FleetError, connect, ensure_streams
+from hearth.fleet._oracle import command_key, compare, run_oracle
+from hearth.fleet._subjects import DEFAULT_PARTITIONS, ingress_subject, partition_of
+from hearth.fleet._synthetic import RULES_YAML, TEMPLATE, SyntheticFleet, home_yaml
+from hearth.model import parse_home
+
+Progress = Callable[[int, int], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationConfig:
+    """What to simulate."""
+
+    homes: int = 100
+    devices_per_home: int = 5
+    rate: float = 1000.0
+    events: int = 10_000
+    seed: int = 1
+    partitions: int = DEFAULT_PARTITIONS
+    check: bool = True
+    timeout: float = 120.0
+
+
+async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progress: Progress | None = None
+                   ) -> dict[str, Any]:
+    """Run one simulation against running workers; returns figures and the oracle verdict."""
+    prefix = f"s{uuid.uuid4().hex[:6]}-"
+    fleet = SyntheticFleet(config.homes, config.devices_per_home, config.seed, prefix=prefix)
+    readings = list(fleet.readings(config.events))
+    nc = await connect(nats_url, "hearth-simulate")
+    try:
+        async with open_db(pg_url) as db:
+            count = await db.setup_partitions(config.partitions)
+            js = nc.jetstream()
+            await ensure_streams(js, count)
+            await db.put_template(TEMPLATE, home_yaml(fleet.devices_per_home), RULES_YAML)
+            await db.add_homes(fleet.homes, TEMPLATE)
+            baseline = {row["partition"]: row["events"] for row in await db.leases()}
+            sent_at: dict[str, float] = {}
+            latencies: list[float] = []
+
+            async def on_command(msg: Msg) -> None:
+                cause = json.loads(msg.data)["id"].split(".", 1)[0]
+                start = sent_at.get(cause)
+                if start is not None:
+                    latencies.append(time.perf_counter() - start)
+
+            sub = await nc.subscribe("hearth.*.cmd.>", cb=on_command,
+                                     pending_msgs_limit=1_000_000)
+            began = time.perf_counter()
+            last_seq, lag = await _publish(js, readings, config.rate, count, sent_at, db, baseline, progress)
+            published = time.perf_counter()
+            await _wait_committed(db, last_seq, config.timeout)
+            done = time.perf_counter()
+            await sub.unsubscribe()
+            figures: dict[str, Any] = {
+                "homes": config.homes, "events": len(readings), "partitions": count,
+                "publish_s": round(published - began, 3), "total_s": round(done - began, 3),
+                "events_per_s": round(len(readings) / (done - began), 1),
+                "max_lag_events": max(lag, default=0),
+                "p50_latency_ms": _percentile(latencies, 0.50), "p99_latency_ms": _percentile(latencies, 0.99),
+            }
+            if config.check:
+                figures["oracle"] = (await check_against_oracle(db, fleet, readings)).to_json()
+            return figures
+    finally:
+        await nc.close()
+
+
+async def check_against_oracle(db: FleetDb, fleet: SyntheticFleet, readings: list[Reading]) -> Any:
+    """Compare the audited commands of the fleet's homes with the single-process engine's."""
+    home = parse_home(home_yaml(fleet.devices_per_home), "synthetic")
+    expected = await run_oracle(readings, home, parse_rules(RULES_YAML, home, "synthetic rules"))
+    stored = await db.commands_by_home(fleet.homes)
+    actual = {h: [command_key(c.time, c.device, c.service, c.target, c.value) for c in cs] for h, cs in stored.items()}
+    return compare(expected, actual)
+
+
+async def _publish(js: Any, readings: list[Reading], rate: float, partitions: int, sent_at: dict[str, float],
+                   db: FleetDb, baseline: dict[int, int], progress: Progress | None
+                   ) -> tuple[dict[int, int], list[int]]:
+    last_seq: dict[int, int] = {}
+    lag: list[int] = []
+    pending: list[tuple[int, asyncio.Future[Any]]] = []
+    chunk = max(1, int(rate / 50))
+    began = time.perf_counter()
+    next_sample = began
+    for n, reading in enumerate(readings):
+        sent_at[reading.id] = time.perf_counter()
+        fut = await js.publish_async(ingress_subject(reading.home), encode(reading),
+                                     headers={"Nats-Msg-Id": f"{reading.home}/{reading.id}"})
+        pending.append((partition_of(reading.home, partitions), fut))
+        if (n + 1) % chunk == 0:
+            for part, done in pending:
+                ack = await done
+                last_seq[part] = max(last_seq.get(part, 0), ack.seq)
+            pending.clear()
+            if progress is not None:
+                result = progress(n + 1, len(readings))
+                if result is not None:
+                    await result
+            now = time.perf_counter()
+            if now >= next_sample:
+                next_sample = now + 0.25
+                processed = sum(r["events"] - baseline.get(r["partition"], 0) for r in await db.leases())
+                lag.append(max(0, n + 1 - processed))
+            ahead = began + (n + 1) / rate - now
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+    for part, done in pending:
+        ack = await done
+        last_seq[part] = max(last_seq.get(part, 0), ack.seq)
+    return last_seq, lag
+
+
+async def _wait_committed(db: FleetDb, last_seq: dict[int, int], limit: float) -> None:
+    deadline = time.perf_counter() + limit
+    while True:
+        rows = {r["partition"]: r["committed"] for r in await db.leases()}
+        behind = {p: seq - rows.get(p, 0) for p, seq in last_seq.items() if rows.get(p, 0) < seq}
+        if not behind:
+            return
+        if time.perf_counter() > deadline:
+            raise FleetError(f"workers did not catch up within {limit:g}s (partitions behind: {sorted(behind)[:8]})")
+        await asyncio.sleep(0.05)  # polling the committed offsets in the database: the workers' only signal
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
