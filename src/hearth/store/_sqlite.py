@@ -34,7 +34,10 @@ class SqliteStore:
 
     Writes are queued by the bus listeners and committed by one writer thread in large batches; reads
     (`restore`, `history`, `audit`) use their own connection and first wait for queued writes, so they see
-    every change published before the call. See `_writer.py` for the queue bound and its back-pressure.
+    every change published before the call. At most `max_pending` events wait (65,536 by default, a few MB);
+    a publisher that finds the queue full blocks until the writer has caught up (see `_writer.py`).
+    `synchronous="NORMAL"` keeps acknowledged data through crashes of the process (kill -9); "FULL" also
+    through power loss, at an fsync per commit.
     """
 
     def __init__(

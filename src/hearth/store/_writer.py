@@ -1,10 +1,16 @@
 """The writer thread: takes state changes and audit records off the hot path and commits them in batches.
 
-Publishing threads only append an event to a deque. The writer drains it in large batches, one transaction
-each (`executemany` over prepared statements; the current-state upsert keeps only the last change per
-property in a batch). The queue is bounded by `max_pending` items: when a publisher finds it full, that
-publisher waits until the writer has committed everything queued so far (back-pressure, so the hub slows
-to disk speed). Nothing is ever dropped while the store is healthy.
+Publishing threads only append the event to a deque (a bus listener costs one append and one length
+check). The writer wakes every `interval` seconds, or at once when `batch_size` items wait or someone
+flushes, and commits up to `batch_size` items per transaction: the changes go to SQLite as one JSON array
+and are inserted by a single statement (history, then the current-state upsert from those rows), so the
+work runs inside SQLite with the GIL released; values JSON cannot carry exactly take a row-by-row path.
+
+Bound and overflow policy: at most `max_pending` items wait. A publisher that finds the queue full waits
+until the writer has committed everything queued so far (back-pressure: the hub slows to disk speed
+instead of growing memory). Nothing is dropped while the store is healthy. If a write fails, the store
+stops accepting writes: every waiting and later `flush()` raises StoreError, so nothing unwritten is
+ever acknowledged.
 """
 
 from __future__ import annotations
