@@ -84,7 +84,10 @@ async def _run(home: Home, cases: list[dict[str, Any]], score: Score, name: str)
 def score_suites(names: list[str] | None = None) -> Score:
     """Run the named suites (all by default) and return the score."""
     score = Score()
-    for name, home_path in SUITES.items():
+    # A suite without an entry above runs on the home file of the same name (suite/studio.jsonl → homes/studio.yaml).
+    found = {p.name: HOMES / f"{p.stem}.yaml" for p in sorted(SUITE.glob("*.jsonl"))
+             if p.name not in SUITES and (HOMES / f"{p.stem}.yaml").exists()}
+    for name, home_path in {**SUITES, **found}.items():
         if names and name not in names:
             continue
         home = load_home(home_path) if home_path else load_home_or_demo(None)

@@ -210,7 +210,9 @@ def answer_devices(index: HomeIndex, frame: Frame, snap: Snapshot, targets: Targ
     verbs = set(frame.verbs)
     concepts = [index.lex.concepts[c] for c in frame.props if c in index.lex.concepts
                 and c not in ("status", "power")]
-    listing = len(devices) > 1 and any(w in frame.text for w in ("which", "哪", "any", "what", "有没有", "几"))
+    words = set(frame.text.split())
+    listing = (len(devices) > 1 and any(w in frame.text for w in ("which", "哪", "any", "what", "有没有", "几"))) or (
+        bool(words & {"any", "which"}) or any(w in frame.text.replace(" ", "") for w in ("有没有", "哪些", "哪个")))
     if listing and verbs and not concepts:
         active = [d for d in devices if is_active(d, snap, verbs)]
         names = [index.device_name(d.id, lang) for d in active]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 from hearth.copilot._index import HomeIndex, Mention
 from hearth.copilot._lexicon import (
     AREA,
     CAR,
+    COMPLAINT,
     CORE,
     DEVICE,
     FLOOR,
@@ -73,9 +75,11 @@ class Frame:
     names: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
     weak_values: list[str] = field(default_factory=list)
+    name_values: list[str] = field(default_factory=list)
     weak_verbs: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     car_parts: list[str] = field(default_factory=list)
+    complaints: list[str] = field(default_factory=list)
     numbers: list[Number] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)
@@ -130,6 +134,13 @@ def _command_like(frame: Frame) -> bool:
 def _split(raw: list[str], mentions: list[Mention]) -> list[tuple[int, int]]:
     starts = {m.start: m for m in mentions}
     verb_at = sorted(m.start for m in mentions if m.has(VERB) or m.has("action"))
+    valued = {i for i, tok in enumerate(raw) if tok[:1].isdigit()} | {
+        m.start for m in mentions if m.has(VALUE) or m.has("value")}
+
+    def full_verb(at: int, upto: int) -> bool:
+        # "turn the kitchen light and the hall light on": a bare "turn" waits for its on/off particle.
+        m = starts[at]
+        return set(m.values(VERB)) != {"set"} or m.has("action") or any(at < j < upto for j in valued)
     bounds: list[int] = []
     n = len(raw)
     for i in range(n):
@@ -138,7 +149,7 @@ def _split(raw: list[str], mentions: list[Mention]) -> list[tuple[int, int]]:
         splitter = mention is not None and any(v in ("split_zh", "split_en") for v in mention.values(MISC))
         if tok in _SPLIT_PUNCT or tok in _AND or splitter:
             prev = bounds[-1] if bounds else -1
-            left_verb = any(prev < v < i for v in verb_at)
+            left_verb = any(prev < v < i and full_verb(v, i) for v in verb_at)
             if left_verb and any(v > i for v in verb_at):
                 bounds.append(i)
     segments: list[tuple[int, int]] = []
@@ -166,10 +177,15 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
     if not frame.verbs:
         frame.verbs = _verb_inside(index, raw, mentions)
     frame.values.extend(v for v in frame.weak_values if v not in frame.values)
+    if set(frame.verbs) <= {"set"}:
+        # "set the AC to fan" names a mode; "turn on the fan" / "start the fan" name the thing and what to do.
+        frame.values.extend(v for v in frame.name_values if v not in frame.values)
     frame.numbers = _numbers(raw, lo, hi, mentions)
     frame.unknown_spans = index.unknown_spans(raw, unmatched)
     frame.unknown = [text for text, _, _ in frame.unknown_spans]
     frame.tokens = raw
+    if _is_list(raw, mentions):
+        frame.flags.add("list")
     if lang == "zh":
         text = "".join(raw[lo:hi])
         if any(word in text for word in _zh_question_words()):
@@ -182,6 +198,13 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
             raw[lo] in ("do", "doe") and lo + 1 < hi and raw[lo + 1] in ("not", "nt")):
         frame.flags.add("qword")
     return frame
+
+
+def _is_list(raw: list[str], mentions: list[Mention]) -> bool:
+    """Whether a connector (and, 和, a comma) stands between two things the clause names."""
+    things = [m for m in mentions if m.has(DEVICE) or m.has(CORE) or (m.has(TYPE) and not m.has(VERB))]
+    return any(any(raw[i] in _AND or raw[i] in (",", "及", "以及") for i in range(a.end, b.start))
+               for a, b in pairwise(things))
 
 
 def _verb_inside(index: HomeIndex, raw: list[str], mentions: list[Mention]) -> list[str]:
@@ -220,12 +243,20 @@ def _collect(frame: Frame, m: Mention) -> None:
         if m.plural:
             frame.flags.add("plural")
     named_thing = bool(kinds & {TYPE, DEVICE, CORE})
-    (frame.weak_verbs if named_thing else frame.verbs).extend(m.values(VERB))
+    if VERB in kinds and VALUE in kinds and not named_thing and (frame.verbs or frame.weak_verbs):
+        # "put the water heater on boost": after a verb, a word that is both a verb and a value is the value.
+        kinds.discard(VERB)
+    elif VERB in kinds:
+        (frame.weak_verbs if named_thing else frame.verbs).extend(m.values(VERB))
     frame.props.extend(m.values(PROP))
     frame.names.extend(m.values(NAME))
-    (frame.weak_values if kinds & {TYPE, PROP, DEVICE} else frame.values).extend(m.values(VALUE))
+    if VALUE in kinds:
+        values = m.values(VALUE)
+        (frame.weak_values if PROP in kinds else frame.name_values if kinds & {TYPE, DEVICE, VERB} else
+         frame.values).extend(values)
     frame.actions.extend(m.values("action"))
     frame.car_parts.extend(m.values(CAR))
+    frame.complaints.extend(c for c in m.values(COMPLAINT) if c not in frame.complaints)
     if m.has(CAR) and not m.has(TYPE) and ("车" in m.text or "car" in m.text.split()):
         frame.types.append(("car",))
     for group in m.values(MISC):

@@ -16,6 +16,7 @@ from hearth.copilot._text import phrase_tokens
 VERB, TYPE, PROP, VALUE, CAR, MISC = "verb", "type", "prop", "value", "car", "misc"
 DEVICE, CORE, AREA, FLOOR = "device", "core", "area", "floor"
 PERSON, ZONE, PLACE, NAME = "person", "zone", "place", "name"
+COMPLAINT = "complaint"
 
 Meaning = tuple[str, str]
 
@@ -121,6 +122,10 @@ def lexicon() -> Lexicon:
                                   bool(entry.get("all", False)))
         for word in _words(entry):
             table.add(word, (CAR, part))
+    for complaint, entry in _load("complaints").items():
+        for word in _words(entry):
+            for meaning in ((COMPLAINT, complaint), (VERB, str(entry["direction"])), (PROP, str(entry["prop"]))):
+                table.add(word, meaning)
     for group, words in _load("misc").items():
         for word in words:
             table.add(_s(word), (MISC, group))

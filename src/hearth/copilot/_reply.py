@@ -19,7 +19,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     ("charging current", "充电电流"), "power": ("power draw", "功率"), "energy": ("energy", "电能"),
     "status": ("status", "状态"), "pm2.5-density": ("PM2.5", "PM2.5"), "illumination": ("illuminance", "光照"),
     "heart-rate": ("heart rate", "心率"), "locked": ("lock", "门锁"), "motion-state": ("motion", "有人移动"),
-    "occupancy-status": ("occupancy", "有人"), "playing-state": ("playback", "播放状态"),
+    "occupancy-status": ("occupancy", "有人"), "recording": ("recording", "录像"),
+    "motion-detection": ("motion detection", "移动侦测"), "playing-state": ("playback", "播放状态"),
     "StateOfCharge.Current": ("battery", "电量"), "Range": ("range", "续航"),
     "ChargeLimit": ("charge limit", "充电上限"),
     "Driver.Temperature": ("cabin temperature", "车内温度"), "Passenger.Temperature": ("passenger temperature",
@@ -91,6 +92,7 @@ def the(name: str, lang: str) -> str:
 MESSAGES: dict[str, tuple[str, str]] = {
     "no_area": ("This home has no {place}.", "家里没有{place}。"),
     "none_in_area": ("There is no such device in {areas}.", "{areas}没有这个设备。"),
+    "type_not_in_area": ("There is no {type} in {areas}.", "{areas}没有{type}。"),
     "nothing_in_area_can": ("Nothing in {areas} can do that.", "{areas}没有能做这件事的设备。"),
     "nothing_can": ("No device in this home can do that.", "家里没有能做这件事的设备。"),
     "no_type": ("This home has no {type}.", "家里没有{type}。"),

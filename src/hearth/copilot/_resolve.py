@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hearth.copilot._frame import Frame
 from hearth.copilot._index import HomeIndex
+from hearth.copilot._lexicon import AREA, CORE, DEVICE, TYPE, VERB
 from hearth.model import Device
 
 # Car parts whose words only make sense for a car: they pick the car even when it is not named.
@@ -16,6 +17,9 @@ CAR_ONLY = frozenset({"car-trunk", "car-frunk", "car-defrost", "car-range", "car
 CAR_IF_NO_OTHER = frozenset({"car-battery", "car-charging"})
 
 Need = Callable[[Device], bool]
+Active = Callable[[str], bool]
+# Kinds of device people switch off together: "lights off" means every light that is on.
+_OFF_TOGETHER = frozenset({"light"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,19 +71,32 @@ def _wants_all(frame: Frame) -> bool:
 
 
 def _pick(index: HomeIndex, frame: Frame, ids: list[str], areas: tuple[str, ...], what: str,
-          explicit_area: bool) -> Targets | Issue:
+          explicit_area: bool, active: Active | None = None) -> Targets | Issue:
     if areas:
         wanted = set(ids)
         inside = [d for a in areas for d in index.by_area.get(a, ()) if d in wanted]
         if not inside:
-            return Issue("refused", "none_in_area", {"what": what, "areas": areas})
+            kind = {"type": what} if what not in ("core", "car") else {}
+            return Issue("refused", "none_in_area" if not kind else "type_not_in_area", {"what": what, "areas": areas,
+                                                                                          **kind})
         ids = inside
+    if len(ids) > 1 and active is not None and _switching_off(frame) and not (
+            frame.question or areas or "all" in frame.flags) and all(
+            index.home.devices[d].type in _OFF_TOGETHER for d in ids):
+        # "lights off" with several lights: the ones that are on (all of them when none is).
+        on = [d for d in ids if active(d)]
+        return Targets(tuple(on or ids), areas)
     if len(ids) > 1 and not (_wants_all(frame) or explicit_area or frame.question):
         narrowed = _by_leftover_words(index, frame, ids)
         if len(narrowed) == 1:
             return Targets(tuple(narrowed), areas)
         return Issue("clarify", "which_device", {"what": what}, tuple(ids))
     return Targets(tuple(ids), areas)
+
+
+def _switching_off(frame: Frame) -> bool:
+    verbs = set(frame.verbs)
+    return bool(verbs & {"off", "close"}) and not verbs & {"on", "open"} and not frame.numbers
 
 
 def _by_leftover_words(index: HomeIndex, frame: Frame, ids: list[str]) -> list[str]:
@@ -95,8 +112,55 @@ def _by_leftover_words(index: HomeIndex, frame: Frame, ids: list[str]) -> list[s
     return [d for s, d in scored if s == best] if best else ids
 
 
-def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[str, ...]) -> Targets | Issue:
+def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[str, ...],
+            active: Active | None = None) -> Targets | Issue:
     """Resolve a clause's targets; `need` says which devices can do what was asked (for implicit targets)."""
+    items = _items(frame) if "list" in frame.flags else []
+    devices_named = {index.home.devices[d].type for item in items for g in item.devices for d in g}
+    items = [i for i in items if i.devices or not {t for g in i.types for t in g} & devices_named]
+    if len(items) > 1:
+        # "turn off the TV, the fan and the lamp": each thing named is resolved on its own.
+        ids: list[str] = []
+        areas: tuple[str, ...] = ()
+        for item in items:
+            found = _resolve_one(index, item, need, context, active)
+            if isinstance(found, Issue):
+                return found
+            ids.extend(d for d in found.devices if d not in ids)
+            areas = areas or found.areas
+        return Targets(tuple(ids), areas)
+    return _resolve_one(index, frame, need, context, active)
+
+
+def _items(frame: Frame) -> list[Frame]:
+    """One frame per thing a listing clause names, sharing everything else the clause says."""
+    items: list[Frame] = []
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    for m in frame.mentions:
+        kinds = {k for k, _ in m.meanings}
+        if not kinds & {DEVICE, CORE, TYPE} or (VERB in kinds and DEVICE not in kinds) or (
+                AREA in kinds and DEVICE not in kinds):
+            continue
+        key = tuple(sorted((k, v) for k, v in m.meanings if k in (DEVICE, CORE, TYPE)))
+        if key in seen:
+            continue
+        seen.add(key)
+        sub = replace(frame, devices=[], cores=[], typed_cores=[], types=[], weak_types=[], flags=set(frame.flags))
+        if DEVICE in kinds:
+            sub.devices.append(m.values(DEVICE))
+        elif CORE in kinds and TYPE in kinds:
+            sub.typed_cores.append(m.values(CORE))
+        elif CORE in kinds:
+            sub.cores.append(m.values(CORE))
+        if TYPE in kinds and DEVICE not in kinds and (CORE not in kinds or m.values(TYPE)):
+            sub.types.append(m.values(TYPE))
+        if sub.has_target and (sub.devices or sub.cores or sub.typed_cores or sub.types):
+            items.append(sub)
+    return items
+
+
+def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[str, ...],
+                 active: Active | None) -> Targets | Issue:
     areas_or_issue = resolve_areas(index, frame)
     if isinstance(areas_or_issue, Issue):
         return areas_or_issue
@@ -127,7 +191,7 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
             return Issue("refused", "no_type", {"type": "car"})
         return _pick(index, frame, cars, (), "car", False)
     if types:
-        return _resolve_types(index, frame, types, areas, need)
+        return _resolve_types(index, frame, types, areas, need, active)
     car_parts = set(frame.car_parts)
     cars = index.by_type.get("car", [])
     if cars and (car_parts & CAR_ONLY or (car_parts & CAR_IF_NO_OTHER and not frame.persons and not areas)):
@@ -146,9 +210,11 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
         if not inside:
             return Issue("refused", "nothing_in_area_can", {"areas": areas})
         return Targets(tuple(inside), areas, named=False)
-    if context:
+    if context and all(_fits(home.devices[d], frame) for d in context if d in home.devices):
+        # "turn on the lamp and dim it": the next clause goes on with the same device, if it can do what is asked.
         return Targets(context, (), named=False)
-    if need is None:
+    if need is None or not (set(frame.verbs) - {"set", "up", "down"} or frame.props or frame.names):
+        # "turn it up" with nothing said before: ask what, rather than refuse.
         return Issue("clarify", "which_device", {"what": "device"}, ())
     able = [d.id for d in home.devices.values() if need(d)]
     if not able:
@@ -158,9 +224,24 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
     return Targets(tuple(able), (), named=False)
 
 
+def _fits(device: Device, frame: Frame) -> bool:
+    """Whether a device from an earlier clause can do what this clause asks ("…and lock it" needs a lock)."""
+    verbs = set(frame.verbs) - {"set", "up", "down"}
+    if not verbs or device.type == "car":
+        return True
+    from hearth.copilot._props import has_ability
+
+    alike = {"on": "open", "open": "on", "off": "close", "close": "off"}
+    return has_ability(device, verbs | {alike[v] for v in verbs if v in alike}, frame)
+
+
 def _resolve_types(index: HomeIndex, frame: Frame, types: list[str], areas: tuple[str, ...],
-                   need: Need | None) -> Targets | Issue:
+                   need: Need | None, active: Active | None = None) -> Targets | Issue:
     ids = [d for t in types for d in index.by_type.get(t, ())]
+    owned = [d for d in ids if index.home.devices[d].owner in frame.persons]
+    if owned:
+        # "Mia's lamp", "爸爸的手机": the one that belongs to the person named.
+        ids = owned
     if not ids and frame.car_parts and index.by_type.get("car") and not areas:
         return _pick(index, frame, list(index.by_type["car"]), (), "car", False)
     if not ids:
@@ -171,4 +252,4 @@ def _resolve_types(index: HomeIndex, frame: Frame, types: list[str], areas: tupl
     if frame.verbs and set(frame.verbs) & {"start", "stop", "pause", "dock"} and "vacuum" in types:
         picked = _pick(index, frame, ids, (), types[0], False)
         return Targets(picked.devices, areas) if isinstance(picked, Targets) else picked
-    return _pick(index, frame, ids, areas, types[0], bool(areas))
+    return _pick(index, frame, ids, areas, types[0], bool(areas), active)
