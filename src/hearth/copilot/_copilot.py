@@ -10,6 +10,7 @@ from hearth.copilot._answer import Answer, answer_car, answer_devices, answer_ho
 from hearth.copilot._complaint import complaint_of, complaint_targets, plan_for
 from hearth.copilot._describe import describe_commands
 from hearth.copilot._frame import Frame, parse
+from hearth.copilot._hassil import HassilReader
 from hearth.copilot._index import HomeIndex
 from hearth.copilot._lexicon import TYPE
 from hearth.copilot._plan import DevicePlan, direction
@@ -76,6 +77,7 @@ class Copilot:
         self.index = HomeIndex(home)
         self.rule_hook: RuleHook = rule_hook or TextRules(self)
         self.scenes = SceneFinder(self.index, scenes or _cached(lambda: home_scenes(home)))
+        self.hassil = HassilReader(home)
         self.context: tuple[str, ...] = ()
 
     def scene_named(self, text: str, lang: Lang) -> str | None:
@@ -128,7 +130,8 @@ class Copilot:
             hooked = await self.rule_hook(text, lang, actor, confirm, state.values)
             return hooked or AskResult(text, lang, "unsupported", "HearthRuleFromText", reply=say("rule", lang))
         if _out_of_scope(frames):
-            return AskResult(text, lang, "unsupported", None, reply=say("unsupported", lang))
+            second = await self._second_reading(text, lang, core, actor, confirm)
+            return second or AskResult(text, lang, "unsupported", None, reply=say("unsupported", lang))
         if keep_context:
             self.context = next((c.devices for c in reversed(clauses) if c.devices), self.context)
         return await self._finish(text, lang, clauses, core, actor, confirm)
@@ -183,6 +186,19 @@ class Copilot:
         sep = "" if lang == "zh" else " "
         return AskResult(text, lang, status, intents[0], slots, tuple(command_json(c) for c in checked),
                          tuple(changes), sep.join(r for r in replies if r))
+
+    async def _second_reading(self, text: str, lang: Lang, core: Core, actor: Actor,
+                              confirm: bool) -> AskResult | None:
+        """Home Assistant's templates, for what the slot filler found nothing in; planned like any command."""
+        found = self.hassil.match(text, lang)
+        plain = self.hassil.paraphrase(found, lang) if found is not None and not found.out_of_scope else None
+        if found is None or plain is None:
+            return None
+        _, clauses = self.understand(plain, core[1].values)
+        if any(c.issue is not None for c in clauses):
+            return None
+        result = await self._finish(text, lang, clauses, core, actor, confirm)
+        return replace(result, intent=found.intent, slots={**result.slots, "matcher": "hassil"})
 
     async def _scene(self, text: str, lang: Lang, scene: Any, said: str, core: Core, actor: Actor,
                      confirm: bool) -> AskResult:
