@@ -37,6 +37,8 @@ _ABSOLUTE = frozenset({"to", "at", "到", "至", "成", "为", "是", "=", "on"}
 _RELATIVE = frozenset({"by", "another", "more", "extra", "多", "加", "减"})
 _PREP_NEXT = frozenset({"the", "my", "our", "a", "top", "ground", "first", "second", "third", "upper", "lower",
                         "main", "both", "all", "each", "this", "that"})
+# "空调高两度" / "再低2度": a bare 高/低 right before a number is a relative step, not the High/Low setting.
+_BARE_DIRECTION = {"高": ("up", "High"), "低": ("down", "Low")}
 _NAMED = frozenset({DEVICE, CORE, AREA, FLOOR, PERSON, ZONE})
 _SPLIT_PUNCT = frozenset({",", ";", "!", "?"})
 _AND = frozenset({"and", "和", "跟", "与"})
@@ -181,6 +183,11 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
         # "set the AC to fan" names a mode; "turn on the fan" / "start the fan" name the thing and what to do.
         frame.values.extend(v for v in frame.name_values if v not in frame.values)
     frame.numbers = _numbers(raw, lo, hi, mentions)
+    for i in range(lo, hi - 1):
+        if raw[i] in _BARE_DIRECTION and raw[i + 1][:1].isdigit():
+            verb, value = _BARE_DIRECTION[raw[i]]
+            frame.verbs.append(verb)
+            frame.values = [v for v in frame.values if v != value]
     frame.unknown_spans = index.unknown_spans(raw, unmatched)
     frame.unknown = [text for text, _, _ in frame.unknown_spans]
     frame.tokens = raw
@@ -285,6 +292,6 @@ def _numbers(raw: list[str], lo: int, hi: int, mentions: list[Mention]) -> list[
         prev = raw[i - 1] if i > lo else ""
         prev2 = raw[i - 2] if i - 1 > lo else ""
         absolute = prev in _ABSOLUTE or prev2 + prev in ("设为", "调为")
-        relative = (prev in _RELATIVE or i in verbs_end) and not absolute
+        relative = (prev in _RELATIVE or prev in _BARE_DIRECTION or i in verbs_end) and not absolute
         out.append(Number(value, unit, absolute, relative))
     return out
