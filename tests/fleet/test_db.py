@@ -1,0 +1,33 @@
+"""Schema migrations and lease fencing in PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from hearth.fleet import open_db
+from hearth.fleet._db import Fenced
+from hearth.fleet._schema import VERSION, migrate
+
+
+async def test_migrations_are_recorded_and_idempotent(pg_url: str) -> None:
+    async with open_db(pg_url, size=1) as db:
+        async with db.pool.acquire() as conn:
+            assert await migrate(conn) == VERSION
+        assert await db.pool.fetchval("SELECT count(*) FROM schema_version") == VERSION
+        assert await db.setup_partitions(8) == 8
+        assert await db.setup_partitions(16) == 8  # the partition count is fixed once set
+
+
+async def test_a_worker_that_lost_its_lease_cannot_commit(pg_url: str) -> None:
+    async with open_db(pg_url, size=2) as db:
+        await db.setup_partitions(2)
+        [(part, epoch, offset, _)] = await db.claim([0], "w1", ttl=0.0)  # expires at once
+        assert (part, offset) == (0, 0)
+        [(_, epoch2, _, _)] = await db.claim([0], "w2", ttl=30.0)
+        assert epoch2 == epoch + 1
+        with pytest.raises(Fenced):
+            await db.commit(0, "w1", epoch, 10, 0.0, 10, [], [], [])
+        await db.commit(0, "w2", epoch2, 10, 0.0, 10, [], [], [])
+        assert await db.renew("w1", {0: epoch}, 30.0) == set()
+        assert await db.renew("w2", {0: epoch2}, 30.0) == {0}
+        assert (await db.leases())[0]["committed"] == 10

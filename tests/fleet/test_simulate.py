@@ -1,0 +1,38 @@
+"""End to end: worker processes on a private NATS server and a throwaway database give the oracle's commands,
+also when one of two workers is killed (SIGKILL) mid-run."""
+
+from __future__ import annotations
+
+from hearth.fleet import NatsServer, SimulationConfig, local_workers, open_db, simulate_fleet
+
+PARTITIONS = 8
+
+
+async def test_one_worker_matches_the_oracle(nats_server: NatsServer, pg_url: str) -> None:
+    async with local_workers(nats_server.url, pg_url, PARTITIONS, 1):
+        report = await simulate_fleet(nats_server.url, pg_url, SimulationConfig(
+            homes=50, events=3000, rate=20_000, partitions=PARTITIONS, timeout=30))
+    oracle = report["oracle"]
+    assert oracle["expected"] > 300
+    assert oracle["ok"], oracle
+
+
+async def test_killed_worker_loses_and_doubles_nothing(nats_server: NatsServer, pg_url: str) -> None:
+    async with local_workers(nats_server.url, pg_url, PARTITIONS, 2, lease_ttl=1.0, heartbeat=0.2) as pool:
+        victim = pool.workers[0]
+        killed: list[int] = []
+
+        async def kill_midway(sent: int, total: int) -> None:
+            if not killed and sent >= total * 0.4:
+                victim.kill()
+                killed.append(sent)
+
+        report = await simulate_fleet(nats_server.url, pg_url, SimulationConfig(
+            homes=60, events=4000, rate=4000, partitions=PARTITIONS, timeout=30), progress=kill_midway)
+        async with open_db(pg_url, size=1) as db:
+            owners = {row["owner"] for row in await db.leases()}
+    assert killed, "the worker was not killed"
+    assert owners == {pool.workers[1].id}  # the survivor took every partition over
+    oracle = report["oracle"]
+    assert oracle["expected"] > 300
+    assert oracle["ok"], oracle
