@@ -8,6 +8,13 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
+from hearth.copilot._custom import (
+    add_name_parts,
+    add_own_property_names,
+    add_property_words,
+    add_type_words,
+    is_custom,
+)
 from hearth.copilot._lexicon import (
     AREA,
     CAR,
@@ -18,6 +25,7 @@ from hearth.copilot._lexicon import (
     OTHER_CAR,
     PERSON,
     PLACE,
+    PROP,
     TYPE,
     VERB,
     ZONE,
@@ -98,6 +106,7 @@ class HomeIndex:
                 self.by_area[dev.area].append(dev.id)
             self._add_device(table, dev)
         self._add_custom_words(table)
+        self._add_custom_names(table)
         self.phrases: Mapping[tuple[str, ...], tuple[Meaning, ...]] = {k: tuple(v) for k, v in table.items()}
         self.maxlen = max(len(k) for k in self.phrases)
         vocab = {tok for key in self.phrases for tok in key if tok.isascii() and tok.isalpha()}
@@ -180,6 +189,9 @@ class HomeIndex:
             if dev.type in seen:
                 continue
             seen.add(dev.type)
+            if is_custom(dev):
+                add_type_words(table, self.lex, dev, self.place_areas)
+                add_property_words(table, self.lex, dev, self.place_areas)
             if dev.type not in self.lex.type_words:
                 for word in {dev.type, dev.spec.description}:
                     key = phrase_tokens(word)
@@ -187,11 +199,14 @@ class HomeIndex:
                         table[key].append((TYPE, dev.type))
             if dev.type == "car":
                 continue
+            custom = is_custom(dev)
             for _, prop in dev.spec.iter_properties():
                 for word in (prop.name, prop.description):
                     key = phrase_tokens(word) if word else ()
                     if any(k == "verb" or (k == "misc" and v != "out_of_scope") for k, v in table.get(key, ())):
                         continue
+                    if not custom and any(k == PROP for k, _ in self.lex.phrases.get(key, ())):
+                        continue  # a catalog property people name by a concept word: the concept decides which one
                     if key and (NAME, prop.name) not in table[key]:
                         table[key].append((NAME, prop.name))
                 for choice in prop.choices if prop.writable else ():
@@ -212,6 +227,13 @@ class HomeIndex:
                         key = phrase_tokens(word) if word else ()
                         if key and ("action", action.name) not in table[key]:
                             table[key].append(("action", action.name))
+
+    def _add_custom_names(self, table: dict[tuple[str, ...], list[Meaning]]) -> None:
+        for dev in self.home.devices.values():
+            if is_custom(dev):
+                parts = [p for key in self._names(dev.name, dev.aliases) for p in _name_parts(key)]
+                add_name_parts(table, self.lex, dev, parts, self.place_areas)
+        add_own_property_names(table, self.lex, self.home, self.place_areas)
 
     def correct(self, tokens: list[str]) -> list[str]:
         """Replace unknown English words by the closest known word (typos: 'bedrom' → 'bedroom')."""

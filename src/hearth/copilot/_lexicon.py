@@ -50,6 +50,16 @@ class CarBrand:
     models: tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CustomWords:
+    """Words for one kind of custom property or action, and the name words that say a spec entry is of that kind."""
+
+    name: str
+    match: tuple[tuple[str, ...], ...]
+    words: tuple[tuple[str, ...], ...]
+    access: str = ""
+
+
 # The kind of device a car make names when no car of the home is of that make.
 OTHER_CAR = "x-car-brand"
 
@@ -63,6 +73,8 @@ class Lexicon:
     car_parts: Mapping[str, CarPart]
     type_words: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     brands: Mapping[str, CarBrand] = field(default_factory=dict)
+    custom_props: tuple[CustomWords, ...] = ()
+    custom_actions: tuple[CustomWords, ...] = ()
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -139,5 +151,11 @@ def lexicon() -> Lexicon:
         brands[brand] = CarBrand(brand, words, tuple(phrase_tokens(_s(m)) for m in entry.get("models", ())))
         for word in _words(entry):
             table.add(word, (TYPE, OTHER_CAR))
+    custom = _load("custom")
+    props, actions = (tuple(CustomWords(name, tuple(phrase_tokens(_s(m)) for m in entry["match"]),
+                                        tuple(phrase_tokens(w) for w in _words(entry)),
+                                        "write" if entry.get("write") else "read" if entry.get("read") else "")
+                            for name, entry in custom[section].items()) for section in ("properties", "actions"))
     phrases = {k: tuple(v) for k, v in table.phrases.items()}
-    return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()}, brands)
+    return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()}, brands, props,
+                   actions)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -65,10 +65,18 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
             plan.commands.append(special)
             plan.slots = {"property": f"{special.service}.{special.property}", "value": special.value}
             return plan
-    for verb in [*frame.actions, *[v for v in frame.verbs if v in _ACTION_VERBS]]:
+    # "浇水时长设为10分钟": setting a named property, not running the action its words also name.
+    setting = "set" in verbs and bool(frame.names) and bool(frame.numbers)
+    for verb in [*([] if setting else frame.actions), *[v for v in frame.verbs if v in _ACTION_VERBS]]:
         found = _action(device, verb, frame, areas, index)
+        if isinstance(found, Issue):
+            found.params.setdefault("device", name)
+            return found
         if found is not None:
-            plan.commands.append(found)
+            mode = _mode_with_action(device, frame, name)
+            if isinstance(mode, Issue):
+                return mode
+            plan.commands.extend([*mode, found])
             plan.intent = _action_intent(verb, device)
             plan.slots = {"action": found.action}
             return plan
@@ -133,7 +141,8 @@ def _key(found: P.Found) -> tuple[str, str]:
     return found[0], found[1].name
 
 
-def _action(device: Device, verb: str, frame: Frame, areas: tuple[str, ...], index: HomeIndex) -> Command | None:
+def _action(device: Device, verb: str, frame: Frame, areas: tuple[str, ...], index: HomeIndex) -> \
+        Command | Issue | None:
     if (verb in ("start", "charge") and areas and device.type == "vacuum") or (verb == "start" and areas):
         room = P.room_action(device)
         if room is not None:
@@ -142,7 +151,30 @@ def _action(device: Device, verb: str, frame: Frame, areas: tuple[str, ...], ind
     found = P.find_action(device, verb, frame)
     if found is None:
         return None
-    return Command(device.id, found[0], action=found[1])
+    args = P.action_args(device, found[0], found[1], frame)
+    if isinstance(args, tuple):
+        prop = device.spec.property(found[0], args[0])
+        low, high = (_whole(prop.range.min), _whole(prop.range.max)) if prop.range else ("?", "?")
+        return Issue("refused", "out_of_range", {"what": label(prop, frame.lang), "value": args[1], "low": low,
+                                                 "high": high})
+    return Command(device.id, found[0], action=found[1], args=args)
+
+
+def _mode_with_action(device: Device, frame: Frame, name: str) -> list[Command] | Issue:
+    """"Clean quietly", "用安静模式扫地": a mode said with an action is set first; one the device lacks is refused."""
+    named = ("type", "device", "core", "prop")
+    said = list(dict.fromkeys(v for m in frame.mentions if not any(m.has(k) for k in named)
+                              for v in m.values("value") if v not in ("START", "STOP")))
+    if not said:
+        return []
+    found = P.by_choice(device, said)
+    if found:
+        svc, prop, value = found[0]
+        return [Command(device.id, svc, property=prop.name, value=value)]
+    options = [c.description for _, p in device.spec.iter_properties() if p.writable for c in p.choices]
+    if not options:
+        return []
+    return Issue("refused", "no_choice", {"device": name, "value": said[0], "what": "", "options": ", ".join(options)})
 
 
 def _action_intent(verb: str, device: Device) -> str:
@@ -265,6 +297,9 @@ def _concepts() -> Mapping[str, Any]:
 
 def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, name: str) -> Command | Issue:
     number = next((n for n in frame.numbers if n.unit), frame.numbers[0] if frame.numbers else None)
+    minutes = P.duration_minutes(frame)
+    if minutes is not None:
+        number = Number(minutes, "min", True, bool(number and number.relative))
     found = _choose(device, frame, number)
     if isinstance(found, Issue):
         found.params.setdefault("device", name)
@@ -276,6 +311,8 @@ def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, n
     if not prop.writable:
         return Issue("refused", "read_only", {"device": name, "what": what})
     current = snap.get((device.id, svc, prop.name))
+    if number is not None and number.unit == "min" and minutes is not None and P.time_unit(prop) is not None:
+        number = replace(number, value=P.in_unit(prop, minutes))
     value = _value_for(prop, frame, number, current)
     if isinstance(value, Issue):
         value.params.update(device=name, what=what)

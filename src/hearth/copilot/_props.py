@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from hearth.copilot._frame import Frame
 from hearth.copilot._lexicon import PropertyConcept
-from hearth.model import Device, Format, PropertySpec
+from hearth.errors import SpecError
+from hearth.model import Device, Format, PropertySpec, Value
 
 Found = tuple[str, PropertySpec]
 
 _ON_NAMES = ("on", "power", "switch", "switch-status", "enabled", "enable", "active", "power-on", "running")
-_UNIT_OF = {"%": ("percentage", "percent", "%"), "°": ("celsius", "°c"), "K": ("kelvin",), "A": ("ampere", "a")}
+_UNIT_OF = {"%": ("percentage", "percent", "%"), "°": ("celsius", "°c"), "K": ("kelvin",), "A": ("ampere", "a"),
+            "min": ("minutes", "minute", "min", "seconds", "second", "s", "hours", "hour", "h")}
 # Which percentage property a bare "50%" means, most likely first.
 _PERCENT_ORDER = ("brightness", "target-position", "volume", "target-humidity", "ChargeLimit")
 _ACTION_WORDS = {
@@ -19,12 +22,74 @@ _ACTION_WORDS = {
     "stop": ("stop-sweeping", "stop", "halt", "end"),
     "pause": ("pause-sweeping", "pause"),
     "dock": ("start-charge", "charge", "dock", "return", "home", "back"),
-    "play": ("play", "resume", "start"),
+    "play": ("play", "resume"),
     "next": ("next",),
     "previous": ("previous", "prev", "back"),
     "charge": ("start-charge", "charge"),
     "stop_charge": ("stop-charge",),
 }
+
+
+_NUM = r"(\d+(?:\.\d+)?)"
+# (pattern over the clause's space-separated tokens, minutes per number or a fixed number of minutes)
+_DURATIONS: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p), m) for p, m in (
+    (_NUM + r" (?:个 )?半 (?:个 )?小 时", -60.0), (_NUM + r" (?:个 )?(?:小 时|钟 头)", 60.0),
+    (r"半 (?:个 )?小 时", 30.0), (r"一 刻 钟", 15.0), (_NUM + r" (?:and a half|and half) hour", -60.0),
+    (r"an hour and a half", 90.0),
+    (_NUM + r" (?:hour|hr|hrs|h)\b", 60.0), (r"half (?:an )?hour", 30.0), (r"\b(?:an|one) hour", 60.0),
+    (_NUM + r" (?:minute|mins|min|分 钟|分)(?![a-z])", 1.0), (_NUM + r" (?:second|sec|secs|秒)", 1 / 60),
+))
+_PER_MINUTE = {"minutes": 1.0, "minute": 1.0, "min": 1.0, "seconds": 60.0, "second": 60.0, "s": 60.0,
+               "hours": 1 / 60, "hour": 1 / 60, "h": 1 / 60}
+
+
+def duration_minutes(frame: Frame) -> float | None:
+    """A length of time said in the clause ("2 hours", "半小时", "一个半小时"), in minutes."""
+    for pattern, minutes in _DURATIONS:
+        found = pattern.search(frame.text)
+        if found is None:
+            continue
+        if minutes == -60.0:  # "N and a half hours", "N个半小时"
+            return (float(found.group(1)) + 0.5) * 60
+        return float(found.group(1)) * minutes if found.groups() else minutes
+    return None
+
+
+def time_unit(prop: PropertySpec) -> float | None:
+    """How many of the property's units make a minute, when it is a length of time."""
+    return _PER_MINUTE.get((prop.unit or "").lower())
+
+
+def in_unit(prop: PropertySpec, minutes: float) -> float:
+    """A duration in minutes expressed in a time property's own unit, whole when it comes out whole."""
+    value = minutes * (time_unit(prop) or 1.0)
+    return float(int(value)) if value.is_integer() else value
+
+
+def action_args(device: Device, service: str, action: str, frame: Frame) -> dict[str, Value] | tuple[str, Value]:
+    """Inputs of an action filled from the numbers said ("feed the cat 2 portions"); (input, value) if out of range."""
+    spec = device.spec.services[service]
+    inputs = spec.actions[action].inputs
+    numbers = [n.value for n in frame.numbers]
+    minutes = duration_minutes(frame)
+    args: dict[str, Value] = {}
+    for name in inputs:
+        prop = spec.properties.get(name)
+        if prop is None:
+            continue
+        if minutes is not None and time_unit(prop) is not None:
+            value: float | None = in_unit(prop, minutes)
+        elif numbers and prop.format in (Format.INT, Format.FLOAT) and time_unit(prop) is None:
+            value = numbers.pop(0)
+        else:
+            value = None
+        if value is None:
+            continue
+        try:
+            args[name] = prop.validate(int(value) if prop.format is Format.INT and value.is_integer() else value)
+        except SpecError:
+            return name, int(value) if value.is_integer() else value
+    return args
 
 
 def matches(prop: PropertySpec, names: Iterable[str]) -> bool:
@@ -115,6 +180,8 @@ def find_action(device: Device, verb: str, frame: Frame) -> tuple[str, str] | No
              if a.name in frame.actions]
     if named:
         return named[0]
+    if verb == "act":
+        return None
     words = _ACTION_WORDS.get(verb, ())
     for word in words:
         for svc in device.spec.services.values():
