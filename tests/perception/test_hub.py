@@ -15,11 +15,24 @@ from hearth.hub import HubConfig, load_home_or_demo, open_hub
 from hearth.perception import PerceptionService, camera_rules_for
 
 
-async def test_the_hub_runs_the_twins_camera_and_keeps_event_snapshots(tmp_path: Path) -> None:
+AUTOMATION = """
+rules:
+  - id: porch_light_for_visitors
+    name: Someone at the door → porch light
+    triggers:
+      - {trigger: perception, camera: front_camera, kind: rule, label: someone_at_door}
+    actions:
+      - command: {device: porch_light, property: light.on, value: true}
+"""
+
+
+async def test_the_hub_runs_the_twins_camera_and_an_automation_reacts(tmp_path: Path) -> None:
     home = load_home_or_demo(None)
     tz = ZoneInfo(home.timezone)
     clock = FakeClock(dt.datetime(2026, 3, 2, 16, 0, tzinfo=tz).timestamp())  # Alice and Mia come home soon
-    config = HubConfig(home, clock=clock, simulate=True, data_dir=tmp_path)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(AUTOMATION)
+    config = HubConfig(home, clock=clock, simulate=True, data_dir=tmp_path, rules=rules)
     async with open_hub(config) as hub:
         service = hub.services["perception"]
         assert isinstance(service, PerceptionService) and list(service.cameras) == ["front_camera"]
@@ -28,7 +41,9 @@ async def test_the_hub_runs_the_twins_camera_and_keeps_event_snapshots(tmp_path:
         await clock.run_for(3600)
         status = service.status()[0]
         assert status["available"] and status["frames"] > 0
-        assert any(e.kind == "rule" and e.label == "someone_at_door" for e in seen)
+        arrived = next(e for e in seen if e.kind == "rule" and e.label == "someone_at_door")
+        assert hub.state.get("porch_light", "light", "on") is True
+        assert hub.state.last_changed("porch_light", "light", "on") >= arrived.time
     stored = service.events.recent()
     assert stored and (tmp_path / "perception" / "events.jsonl").is_file()
     assert any((tmp_path / "perception" / f"{e.id}.jpg").is_file() for e in stored if e.snapshot)
