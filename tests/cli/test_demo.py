@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,17 +12,20 @@ from hearth.cli._demo import is_key_change, start_time
 from hearth.core import StateChanged
 
 
-def test_demo_prints_events_and_exits() -> None:
+def test_demo_prints_events_and_exits(tmp_path: Path) -> None:
     # 2 real seconds at 600× is 20 simulated minutes from 17:25; with seed 1 on this date Bob leaves the office
     # by car at 17:36 (the same seed and date always give the same day).
     proc = subprocess.run(
         [sys.executable, "-c", "from hearth.cli import main; main()", "demo", "--duration", "2", "--speed", "600",
-         "--date", "2026-06-15", "--start", "17:25", "--seed", "1"],
+         "--date", "2026-06-15", "--start", "17:25", "--seed", "1", "--port", "0", "--data-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("Hearth demo: Lin family home, 600× speed; ")
+    assert lines[0].startswith("Dashboard: http://127.0.0.1:")
+    assert lines[1].startswith("Demo logins: alice (admin), bob (adult), mia (child)")
+    assert lines[2].startswith("Hearth demo: Lin family home, 600× speed; ")
+    assert (tmp_path / "demo.db").exists() and (tmp_path / "demo.users.db").exists()
     assert lines[-1].startswith("end: ")
     assert any("Model Y: IsMoving False → True" in line for line in lines), proc.stdout
     assert any("Bob: zone office → away" in line for line in lines), proc.stdout
