@@ -13,11 +13,11 @@ from hearth.core import StateChanged
 
 
 def test_demo_prints_events_and_exits(tmp_path: Path) -> None:
-    # 2 real seconds at 600× is 20 simulated minutes from 17:25; with seed 1 on this date Bob leaves the office
+    # 4 real seconds at 600× is 40 simulated minutes from 17:15; with seed 1 on this date Bob leaves the office
     # by car at 17:36 (the same seed and date always give the same day).
     proc = subprocess.run(
-        [sys.executable, "-c", "from hearth.cli import main; main()", "demo", "--duration", "2", "--speed", "600",
-         "--date", "2026-06-15", "--start", "17:25", "--seed", "1", "--port", "0", "--data-dir", str(tmp_path)],
+        [sys.executable, "-c", "from hearth.cli import main; main()", "demo", "--duration", "4", "--speed", "600",
+         "--date", "2026-06-15", "--start", "17:15", "--seed", "1", "--port", "0", "--data-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
