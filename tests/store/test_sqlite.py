@@ -238,3 +238,17 @@ def test_two_stores_on_one_file_keep_property_ids_apart(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "home.db") as store:
         assert store.restore()[0] == {("a", "s", "p"): 3, ("b", "s", "p"): 4}
         assert [v for _, v in store.history("b", "s", "p")] == [2, 4]
+
+
+def test_without_exact_json_every_batch_goes_row_by_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hearth.store._writer._has_json", lambda conn: False)
+    store, state, clock, _ = _wired(tmp_path)
+    for value in (True, 1, 1.0, "x", 0.1):
+        clock.advance(1)
+        state.apply("d", "s", "p", value)
+        store.flush()
+    stats = store.stats()
+    assert stats.batches == stats.careful_batches == 5
+    assert [(type(v), v) for _, v in store.history("d", "s", "p")] == [
+        (bool, True), (int, 1), (float, 1.0), (str, "x"), (float, 0.1)]
+    store.close()

@@ -18,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import random
 import sqlite3
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from typing import Any
 
 from hearth.core import AuditRecorded, Event, StateChanged
 from hearth.errors import StoreError
+from hearth.model import Value
 from hearth.store import _schema
 from hearth.store._codec import encode, encode_json
 
@@ -332,10 +336,21 @@ class Writer:
 
 
 def _has_json(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite has JSON functions that read numbers back bit for bit (checked on a sample)."""
+    rng = random.Random(1)
+    sample: list[Value] = [0.1, 0.3, 1 / 3, 2.2250738585072014e-308, 5e-324, 1.7976931348623157e308, -0.0,
+                           1_767_225_600.123456, 2**63 - 1, -(2**63), 2**53 + 1]
+    sample += [struct.unpack("<d", rng.randbytes(8))[0] for _ in range(600)]
+    sample += [rng.uniform(1e9, 2e9) for _ in range(600)]
+    sample = [x for x in sample if not isinstance(x, float) or math.isfinite(x)]
     try:
-        conn.execute("SELECT json_type('[1]', '$[0]')").fetchone()
+        rows = conn.execute("SELECT json_extract(value, '$[0]') FROM json_each(?)",
+                            (_batch_json([[x] for x in sample]),)).fetchall()
     except sqlite3.OperationalError:
         log.warning("SQLite was built without JSON functions; writing row by row (slower)")
+        return False
+    if [repr(r[0]) for r in rows] != [repr(x) for x in sample]:
+        log.warning("this SQLite's JSON functions round numbers; writing row by row (slower)")
         return False
     return True
 
