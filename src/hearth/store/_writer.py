@@ -241,29 +241,31 @@ class Writer:
             self._finish(mark)
 
     def _finish(self, mark: _Mark) -> None:
-        if self._error is None and mark.op is not None:
+        error = self._error
+        if error is None and mark.op is not None:
             try:
                 mark.result = mark.op(self._conn)
             except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                mark.finish(StoreError(f"{self._path}: {exc}"))
-                return
+                error = StoreError(f"{self._path}: {exc}")
+                self._rollback()
         try:
-            mark.finish(self._error)
+            mark.finish(error)
         except Exception:  # a waiter's callback must not stop the writer
             log.exception("store acknowledgement callback failed")
+
+    def _rollback(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("%s: rollback failed", self._path)
 
     def _fail(self, exc: Exception) -> None:
         log.error("%s: writing failed, the store stops accepting writes: %s", self._path, exc)
         error = StoreError(f"{self._path}: writing failed: {exc}")
         error.__cause__ = exc
         self._error = error
-        try:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.exception("%s: rollback failed", self._path)
+        self._rollback()
 
     def _commit(self, changes: list[StateChanged], audits: list[AuditRecorded]) -> None:
         keys = list(map(_address, changes))
@@ -286,8 +288,9 @@ class Writer:
         conn = self._conn
         # IMMEDIATE takes the write lock first, so key ids stay right when another process shares the file.
         conn.execute("BEGIN IMMEDIATE")
-        added = self._resolve_ids(keys)
+        added: list[StateKey] = []
         try:
+            self._resolve_ids(keys, added)
             if changes:
                 before = conn.execute("SELECT coalesce(max(rowid), 0) FROM history").fetchone()[0]
                 if fast:
@@ -299,21 +302,20 @@ class Writer:
                 conn.executemany(_schema.INSERT_AUDIT, [_audit_row(a) for a in audits])
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback()
             for key in added:  # their rows are gone with the rollback
                 del self._ids[key]
             raise
 
-    def _resolve_ids(self, keys: list[StateKey]) -> list[StateKey]:
+    def _resolve_ids(self, keys: list[StateKey], added: list[StateKey]) -> None:
         ids = self._ids
         if all(map(ids.__contains__, keys)):
-            return []
-        added = [key for key in dict.fromkeys(keys) if key not in ids]
-        for key in added:
-            self._conn.execute(_schema.INSERT_KEY, key)
-            ids[key] = self._conn.execute(_schema.SELECT_KEY, key).fetchone()[0]
-        return added
+            return
+        for key in dict.fromkeys(keys):
+            if key not in ids:
+                self._conn.execute(_schema.INSERT_KEY, key)
+                ids[key] = self._conn.execute(_schema.SELECT_KEY, key).fetchone()[0]
+                added.append(key)
 
     def _payload(self, keys: list[StateKey], changes: list[StateChanged]) -> str:
         # All in C: map/zip/json build the batch; SQLite then inserts it with the GIL released.
