@@ -96,8 +96,7 @@ class SqliteStore:
         self._detach.clear()
         writer, self._writer = self._writer, None
         if writer is not None:
-            writer.stop()
-            writer._conn.close()
+            writer.close()
         if self._reader is not None:
             with self._read_lock:
                 self._reader.close()

@@ -118,13 +118,14 @@ class Writer:
         """Start the writer thread."""
         self._thread.start()
 
-    def stop(self) -> None:
-        """Commit everything queued, then end the thread."""
+    def close(self) -> None:
+        """Commit everything queued, end the thread and close the write connection."""
         self._stopping = True
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
         self._discard(StoreError(f"{self._path}: the store is closed"))  # marks that raced with the last drain
+        self._conn.close()
 
     def listener(self) -> Callable[[Event], None]:
         """The bus listener: append and return; only a full queue or a due batch costs more."""
