@@ -166,3 +166,18 @@ async def test_traces_are_saved_to_the_database(tmp_path: Path) -> None:
     saved = TimerStore(db).traces("r")
     assert [t["outcome"] for t in saved] == ["done"]
     assert [s["kind"] for s in saved[0]["steps"]] == ["command", "delay", "command"]
+
+
+async def test_restart_in_the_same_tick_cancels_a_run_that_has_not_stepped_yet(tmp_path: Path) -> None:
+    # Two triggers before the event loop runs again: the first run's task is cancelled before its first step.
+    async with rig(slow("restart"), database=tmp_path / "t.db") as r:
+        assert r.engine.timers is not None
+        r.bus.publish(WebhookReceived(r.clock.now(), "go"))
+        r.bus.publish(WebhookReceived(r.clock.now(), "go"))
+        await r.clock.run_for(0)
+        assert r.outcomes("r") == ["cancelled", "running"]
+        assert len(r.engine.rules["r"].active) == 1
+        assert len(r.engine.timers.pending()) == 1  # only the live run's delay
+        await r.clock.run_for(60)
+        assert r.outcomes("r") == ["cancelled", "done"]
+        assert r.engine.rules["r"].active == [] and r.engine.timers.pending() == []

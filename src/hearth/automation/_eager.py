@@ -7,11 +7,9 @@ owned by the engine, exactly where it stopped.
 
 from __future__ import annotations
 
-import types
 from collections.abc import Coroutine, Generator
+from types import TracebackType
 from typing import Any
-
-_PENDING = object()
 
 
 def step(coro: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
@@ -23,28 +21,54 @@ def step(coro: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
     return False, awaited
 
 
-@types.coroutine
-def _continue(coro: Coroutine[Any, Any, Any], awaited: Any) -> Generator[Any, Any, Any]:
-    # Give the event loop what the coroutine is waiting on, then keep driving it; errors and cancellation
-    # reach the coroutine at its await, as if it had run in the task from the start.
-    while True:
-        try:
-            sent = yield awaited
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:  # forwarded into the coroutine, cancellation included
-            try:
-                awaited = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-            continue
-        try:
-            awaited = coro.send(sent)
-        except StopIteration as stop:
-            return stop.value
+class _Rest(Coroutine[Any, Any, Any]):
+    """The rest of a stepped coroutine, for a task to drive.
+
+    The task's first step hands it what the coroutine already waits on; from then on every send, throw and
+    close goes straight to the coroutine. A task cancelled before its first step throws the cancellation in
+    at once: a plain `async def` wrapper would die at its start without ever passing it on, leaving the
+    coroutine's `except`/`finally` blocks unrun.
+    """
+
+    __slots__ = ("_awaited", "_coro", "_started")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], awaited: Any) -> None:
+        self._coro = coro
+        self._awaited = awaited
+        self._started = False
+
+    def send(self, value: Any) -> Any:
+        """Resume the coroutine (the first call returns what it was already waiting on)."""
+        if not self._started:
+            self._started = True
+            awaited, self._awaited = self._awaited, None
+            return awaited
+        return self._coro.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: TracebackType | None = None) -> Any:
+        """Raise an exception (a cancellation, mostly) inside the coroutine where it waits."""
+        self._started = True
+        self._awaited = None
+        if val is None and tb is None:
+            return self._coro.throw(typ)
+        return self._coro.throw(typ, val, tb)
+
+    def close(self) -> None:
+        """Close the coroutine (its `finally` blocks run)."""
+        self._started = True
+        self._awaited = None
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return (yield from self)  # `yield from` passes send, throw and close on to the methods above
+
+    def __iter__(self) -> _Rest:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
 
 
-async def finish(coro: Coroutine[Any, Any, Any], awaited: Any) -> Any:
+def finish(coro: Coroutine[Any, Any, Any], awaited: Any) -> Coroutine[Any, Any, Any]:
     """Drive a coroutine that `step` left waiting to its end (wrap this in a task)."""
-    return await _continue(coro, awaited)
+    return _Rest(coro, awaited)
