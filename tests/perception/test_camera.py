@@ -170,3 +170,20 @@ async def test_the_vision_model_is_asked_only_while_something_moves(empty_room: 
 async def test_status_as_plain_data() -> None:
     status = CameraStatus("door", "snapshot", detector_seconds=[0.1, 0.3, 0.2])
     assert status.as_dict()["detector_p50_ms"] == 200.0
+
+
+async def test_a_fault_in_a_source_is_reported_and_retried_not_raised(empty_room: np.ndarray) -> None:
+    clock, bus = FakeClock(), Bus()
+
+    class Broken(ListSource):
+        async def read(self) -> np.ndarray | None:
+            raise KeyError("bug")
+
+    settings = CameraSettings.parse("door", {"source": "rtsp://cam/1", "fps": 1})
+    camera = Camera(settings, bus, clock, lambda: Broken([empty_room]), [], UTC, EventLog(), offload=inline)
+    task = asyncio.ensure_future(camera.run())
+    await clock.run_for(10)
+    assert not task.done() and camera.status.reconnects >= 3
+    assert camera.status.error.startswith("internal error")
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -95,6 +95,9 @@ class Camera:
                 backoff = 1.0
             except* (AdapterError, OSError, ValueError, RuntimeError, cv2.error) as group:
                 self._unavailable(_first_message(group))
+            except* Exception as group:  # a fault in one camera must not stop the hub: report it, retry
+                log.error("camera %s failed", self.settings.camera, exc_info=group)
+                self._unavailable(f"internal error: {_first_message(group)}")
             finally:
                 await _close(source)
             if ended:
