@@ -14,7 +14,6 @@ from hearth.errors import RuleError
 from hearth.hub import HubConfig, load_home_or_demo, open_hub
 from hearth.perception import PerceptionService, camera_rules_for
 
-
 AUTOMATION = """
 rules:
   - id: porch_light_for_visitors

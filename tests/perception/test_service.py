@@ -8,8 +8,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from hearth.adapters.simulator import Twin
-from hearth.core import FakeClock, PerceptionDetected
+from hearth.core import Bus, FakeClock, PerceptionDetected, StateStore, SystemClock
 from hearth.hub import build_core, load_home_or_demo
+from hearth.model import parse_home
 from hearth.perception import Answer, CameraRule, PerceptionService, camera_rules_for, camera_settings
 from tests.perception.conftest import inline
 
@@ -71,3 +72,23 @@ def _collect(service: PerceptionService) -> list[tuple[object, str]]:
     started: list[tuple[object, str]] = []
     service.start(lambda coro, name: started.append((coro, name)))
     return started
+
+
+def test_status_hides_credentials_and_a_fast_demo_clock_slows_the_twins_camera() -> None:
+    home = parse_home("""
+areas: [{id: porch, name: Porch}]
+devices:
+  - {id: door, name: Door, type: camera, area: porch, adapter: camera,
+     binding: {source: "rtsp://admin:hunter2@192.168.1.20:554/stream1", fps: 2}}
+  - {id: twin_cam, name: Twin camera, type: camera, area: porch}
+""")
+    clock = SystemClock(speed=60)
+    bus = Bus()
+    rules = [CameraRule.model_validate({"id": "ask", "camera": "door", "ask": "Is the gate open?"})]
+    service = PerceptionService(home, bus, clock, StateStore(bus, clock), rules)
+    shown = {s["camera"]: s for s in service.status()}
+    assert shown["door"]["source"] == "rtsp://192.168.1.20:554/stream1"
+    assert "hunter2" not in repr(service.status())
+    assert service.settings["twin_cam"].fps * 60 <= 4.0
+    assert shown["door"]["rules"] == ["ask"] and shown["door"]["vlm"] is False
+    assert service.vlm_stats() == {"calls": 0}
