@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hearth.automation import parse_rules
 from hearth.fleet import SyntheticFleet, compare, run_oracle
+from hearth.fleet._messages import Reading
 from hearth.fleet._oracle import CommandKey, command_key
 from hearth.fleet._runtime import HomeRuntime, MemoryTimers, settle
 from hearth.fleet._synthetic import RULES_YAML, home_yaml
@@ -64,3 +65,19 @@ async def test_command_ids_do_not_depend_on_the_process() -> None:
         await rt.stop()
     assert ids[0] == ids[1] and len(ids[0]) > 10
     assert len(set(ids[0])) == len(ids[0])
+
+
+async def test_a_restarted_run_in_the_same_instant_leaves_one_timer() -> None:
+    home = parse_home(home_yaml(5), "synthetic")
+    rt = HomeRuntime("h", home, parse_rules(RULES_YAML, home, "rules"), 100.0, 0)
+    await rt.start()
+    for n, motion in enumerate((True, False, True)):  # the second `true` restarts a run that has not stepped yet
+        await rt.feed(Reading(f"m{n}", "h", 100.0, "hall_motion", "motion-sensor", "motion-state", motion))
+    await settle()
+    assert len(rt.timers.rows) == 1  # only the live run's delay is persisted
+    assert sum(len(r.active) for r in rt.engine.rules.values()) == 1
+    await rt.advance_to(400.0)
+    await settle()
+    assert rt.timers.rows == {}
+    assert [c.value for c in rt.take()[1]] == [True, True, False]
+    await rt.stop()

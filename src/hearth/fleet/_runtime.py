@@ -148,7 +148,6 @@ class HomeRuntime:
         if not isinstance(message, Reading):
             self._cause = message.id
             await self.commands.execute(message.to_command(), message.actor)
-            await self._let_runs_start()
             return
         reading = message
         if reading.is_tick:
@@ -159,13 +158,6 @@ class HomeRuntime:
             raise SpecError(f"home {self.id}: no device {reading.device!r}")
         value = device.spec.property(reading.service, reading.property).validate(reading.value)
         self.state.apply(reading.device, reading.service, reading.property, value, cause=reading.id)
-        await self._let_runs_start()
-
-    async def _let_runs_start(self) -> None:
-        # A rule run that waits continues in a new task; it must take its first step before another message
-        # can cancel it (mode: restart), or the cancellation never reaches the run and its timer row stays.
-        if any(rt.active for rt in self.engine.rules.values()):
-            await asyncio.sleep(0)
 
     def take(self) -> tuple[list[Change], list[IssuedCommand]]:
         """Changes and commands since the last call."""
