@@ -1,7 +1,20 @@
 """Hearth's device model: specs, the built-in catalog, MIoT and VSS import, and the home file."""
 
 from hearth.model._catalog import DeviceType, builtin_types, device_type, initial_value
-from hearth.model._home import Area, Device, Floor, Home, Location, Person, Role, Zone, load_home, parse_home
+from hearth.model._geo import AWAY, distance_m, zone_at
+from hearth.model._home import (
+    Area,
+    Device,
+    Floor,
+    Home,
+    Location,
+    Permission,
+    Person,
+    Role,
+    Zone,
+    load_home,
+    parse_home,
+)
 from hearth.model._miot import spec_from_miot
 from hearth.model._spec import (
     ActionSpec,
@@ -18,6 +31,7 @@ from hearth.model._vss import VEHICLE_SERVICE, iter_vss_leaves, spec_from_vss
 from hearth.model._yaml import HearthLoader, compose_yaml, load_yaml
 
 __all__ = [
+    "AWAY",
     "VEHICLE_SERVICE",
     "ActionSpec",
     "Area",
@@ -30,6 +44,7 @@ __all__ = [
     "HearthLoader",
     "Home",
     "Location",
+    "Permission",
     "Person",
     "PropertySpec",
     "Role",
@@ -41,6 +56,7 @@ __all__ = [
     "builtin_types",
     "compose_yaml",
     "device_type",
+    "distance_m",
     "initial_value",
     "iter_vss_leaves",
     "load_home",
@@ -48,4 +64,5 @@ __all__ = [
     "parse_home",
     "spec_from_miot",
     "spec_from_vss",
+    "zone_at",
 ]

@@ -6,10 +6,10 @@ import random
 from collections.abc import Callable, Mapping
 
 from hearth.adapters.simulator._people import PersonSim, heart_rate, sleep_stage
-from hearth.adapters.simulator._physics import LatLon, distance_m
+from hearth.adapters.simulator._physics import LatLon
 from hearth.adapters.simulator._reports import CAUSE, Reports
 from hearth.core import Remove, StateChanged
-from hearth.model import Home
+from hearth.model import Home, zone_at
 
 
 class Presence:
@@ -127,7 +127,4 @@ class Presence:
 
     def zone_of(self, point: LatLon) -> str:
         """The zone a point lies in (`home` first), or `away`."""
-        for zone in self.home.zones.values():
-            if distance_m(point, (zone.latitude, zone.longitude)) <= zone.radius:
-                return zone.id
-        return "away"
+        return zone_at(self.home.zones.values(), point[0], point[1])
