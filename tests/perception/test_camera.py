@@ -187,3 +187,14 @@ async def test_a_fault_in_a_source_is_reported_and_retried_not_raised(empty_room
     assert camera.status.error.startswith("internal error")
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+def test_detector_events_announce_arrivals_not_flicker(empty_room: np.ndarray) -> None:
+    from hearth.perception import Detection
+
+    settings = CameraSettings.parse("door", {"source": "twin", "detect": []})
+    camera = Camera(settings, Bus(), FakeClock(), lambda: ListSource([empty_room]), [], UTC, EventLog())
+    one, two = Detection("person", 1), Detection("person", 2)
+    news = [camera._newsworthy(t, found, before) for t, found, before in
+            [(0, one, 0), (2, one, 0), (4, two, 1), (5, one, 2), (30, one, 0)]]
+    assert news == [True, False, True, False, True]  # a missed frame at 2 s is not a second arrival

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0
 QUEUE_FRAMES = 2
 SNAPSHOT_EVERY = 10.0  # seconds between stored snapshots of one detector's findings on one camera
+NEWS_EVERY = 10.0  # a detector's "more people" event repeats at the same count only after this many seconds
 
 
 @dataclass(slots=True)
@@ -76,6 +77,7 @@ class Camera:
         self.findings = Findings(())
         self._last_detect = float("-inf")
         self._last_snapshot: dict[str, float] = {}
+        self._last_news: dict[str, tuple[float, int]] = {}
         self._answers: dict[str, tuple[bool, str]] = {}
         self._asked: dict[str, float] = {}
         self._asking: set[str] = set()
@@ -194,9 +196,19 @@ class Camera:
         self.status.detector_seconds.append(self.findings.seconds)
         del self.status.detector_seconds[:-500]
         for found in self.findings.detections:
-            if found.count and found.count != before.count(found.kind):
+            if self._newsworthy(frame.time, found, before.count(found.kind)):
                 self._publish(frame, found.kind, found.count, found.boxes, found.confidence)
                 await self._keep(frame, found)
+
+    def _newsworthy(self, now: float, found: Detection, before: int) -> bool:
+        """More people or faces than a moment ago; a detector that missed one frame does not count twice."""
+        if found.count <= before:
+            return False
+        last_time, last_count = self._last_news.get(found.kind, (float("-inf"), 0))
+        if now - last_time < NEWS_EVERY and found.count <= last_count:
+            return False
+        self._last_news[found.kind] = (now, found.count)
+        return True
 
     async def _keep(self, frame: Frame, found: Detection) -> None:
         if frame.time - self._last_snapshot.get(found.kind, float("-inf")) < SNAPSHOT_EVERY:
