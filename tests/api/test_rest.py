@@ -95,7 +95,8 @@ async def test_guest_sees_only_shared_rooms_and_no_people(served: Running) -> No
         hidden = await client.get("/api/devices/master_bedside_lamp")
         audit = await client.get("/api/audit", params={"actor": "alice"})
     assert "living_ceiling_light" in devices
-    assert "master_bedside_lamp" not in devices and "alice" not in devices and "car" in devices
+    assert "master_bedside_lamp" not in devices and "alice" not in devices
+    assert "car" not in devices and "garage_door" not in devices  # the demo home's permissions hide the garage
     assert home["people"] == [] and all(a["shared"] for a in home["areas"])
     assert hidden.status_code == 404
     assert audit.status_code == 403
@@ -133,3 +134,11 @@ async def test_device_detail_history_and_webhook(served: Running) -> None:
         assert missing.status_code == 404
         assert (await client.post("/api/webhooks/doorbell", json={"who": "courier"})).status_code == 200
         assert (await client.post("/api/webhooks/doorbell", content=b"[1]")).status_code == 400
+
+
+async def test_home_file_permissions_apply_to_the_api(served: Running) -> None:
+    body = {"device": "water_heater", "service": "water-heater", "property": "target-temperature", "value": 60}
+    async with served.client("child") as client:
+        assert (await client.post("/api/commands", json=body)).status_code == 403
+    async with served.client("adult") as client:
+        assert (await client.post("/api/commands", json=body)).status_code == 200

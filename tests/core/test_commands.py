@@ -78,3 +78,27 @@ async def test_actions_are_validated_and_accepted(demo_home: Home) -> None:
     result = await path.execute(Command("vacuum", "vacuum", action="start-room-sweep",
                                         args={"clean-area": "kitchen"}), ALICE)
     assert result.ok
+
+
+async def test_home_file_permissions_refuse_per_device_and_property() -> None:
+    from hearth.model import parse_home
+
+    home = parse_home("""
+areas: [{id: study, name: Study}]
+people: [{id: mia, role: child}, {id: bob, role: adult}]
+devices:
+  - {id: heater, name: Water heater, type: water-heater}
+  - {id: lamp, name: Lamp, area: study, type: light}
+permissions:
+  - {roles: [child], devices: [heater], deny: [control]}
+  - {people: [bob], areas: [study], deny: [light.brightness]}
+""")
+    _, state, path = _path(home)
+    kid, bob = Actor("person", "mia", "child"), Actor("person", "bob", "adult")
+    refused = await path.execute(Command("heater", "water-heater", "target-temperature", 60), kid)
+    assert not refused.ok and "may not" in refused.message
+    assert (await path.execute(Command("lamp", "light", "on", True), kid)).ok
+    assert not (await path.execute(Command("lamp", "light", "brightness", 10), bob)).ok
+    assert (await path.execute(Command("lamp", "light", "on", False), bob)).ok
+    assert (await path.execute(Command("heater", "water-heater", "target-temperature", 60), bob)).ok
+    assert state.get("lamp", "light", "brightness") == 80

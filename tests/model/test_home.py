@@ -93,3 +93,34 @@ def test_on_and_off_stay_words_in_types_and_states() -> None:
     assert {"on", "off", "intensity"} <= set(props)
     assert home.initial_state()[("lamp", "light", "on")] is True
     assert parse_home("home: {id: x}\nareas: [{id: yes, name: no}]").areas["yes"].name == "no"
+
+
+PERMS = GOOD + """
+permissions:
+  - {roles: [child], devices: [aroma], deny: [control]}
+  - {people: [ann], areas: [office], deny: [light.brightness]}
+  - {roles: [guest], types: [light], deny: [see]}
+"""
+
+
+def test_permissions_section_loads_and_matches() -> None:
+    home = parse_home(PERMS)
+    aroma, lamp = home.devices["aroma"], home.devices["lamp"]
+    assert home.denied("kid", "child", aroma) == {"control"}
+    assert home.denied("kid", "child", lamp) == set()
+    assert home.denied("ann", "adult", lamp) == {"light.brightness"}
+    assert home.denied("x", "guest", lamp) == {"see"}
+
+
+@pytest.mark.parametrize(
+    "entry,expected",
+    [
+        ("{roles: [child], devices: [ghost], deny: [control]}", r"permissions\[0\]\.devices: unknown device 'ghost'"),
+        ("{roles: [child], deny: [fly]}", r"permissions\[0\]\.deny: 'fly'"),
+        ("{roles: [boss], deny: [control]}", r"permissions\[0\]\.roles"),
+        ("{roles: [child]}", r"permissions\[0\]\.deny"),
+    ],
+)
+def test_bad_permissions_are_refused(entry: str, expected: str) -> None:
+    with pytest.raises(HomeFileError, match=expected):
+        parse_home(GOOD + f"permissions:\n  - {entry}\n", "home.yaml")

@@ -17,7 +17,9 @@ def actor_for(user: User, kind: str = "person") -> Actor:
 
 
 def can_see(user: User, device: Device, home: Home) -> bool:
-    """Guests see only shared devices in shared rooms and never people; everyone else sees the home."""
+    """Guests see only shared devices in shared rooms and never people; a permissions entry can hide more."""
+    if "see" in home.denied(actor_for(user).id, user.role, device):
+        return False
     if user.role != "guest":
         return True
     if device.type in _PRIVATE_TYPES or not device.shared:

@@ -39,6 +39,9 @@ class DefaultPolicy:
             return
         if actor.role == "guest" and not device.shared:
             raise PermissionDenied(f"guests cannot control {device.name}")
+        denied = home.denied(actor.id, actor.role, device)
+        if denied and ({"control", "see", f"{command.service}.{command.target}"} & denied):
+            raise PermissionDenied(f"{actor.id} may not change {device.name} ({command.service}.{command.target})")
         reason = is_risky(command, device)
         if reason is None:
             return

@@ -81,6 +81,28 @@ class Device:
 
 
 @dataclass(frozen=True, slots=True)
+class Permission:
+    """A per-device rule on top of roles: who (roles/people), on what (devices/areas/types), denied what.
+
+    `deny` holds `see` (hidden), `control` (every command) or `service.property` / `service.action` names.
+    """
+
+    deny: frozenset[str]
+    roles: frozenset[str] = frozenset()
+    people: frozenset[str] = frozenset()
+    devices: frozenset[str] = frozenset()
+    areas: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+
+    def applies(self, person: str, role: str, device: Device) -> bool:
+        """Whether this entry covers this actor and device (empty who/what lists match everyone/everything)."""
+        who = (not self.roles and not self.people) or role in self.roles or person in self.people
+        what = (not self.devices and not self.areas and not self.types) or device.id in self.devices or (
+            device.area in self.areas) or device.type in self.types
+        return who and what
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where the home is, for the sun and the home zone."""
 
@@ -104,6 +126,15 @@ class Home:
     devices: Mapping[str, Device]
     types: Mapping[str, DeviceType] = field(default_factory=dict)
     source: str = "<memory>"
+    permissions: tuple[Permission, ...] = ()
+
+    def denied(self, person: str, role: str, device: Device) -> frozenset[str]:
+        """Everything the permissions section denies this actor on this device."""
+        denied: set[str] = set()
+        for entry in self.permissions:
+            if entry.applies(person, role, device):
+                denied |= entry.deny
+        return frozenset(denied)
 
     def device(self, device_id: str) -> Device:
         """Return a device or raise SpecError."""
@@ -184,6 +215,15 @@ class _HomeInfo(_Strict):
     home_radius: float = Field(default=150.0, gt=0)
 
 
+class _Permission(_Strict):
+    roles: list[Role] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+    devices: list[str] = Field(default_factory=list)
+    areas: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+    deny: list[str] = Field(min_length=1)
+
+
 class _HomeFile(_Strict):
     home: _HomeInfo = Field(default_factory=_HomeInfo)
     floors: list[_Floor] = Field(default_factory=list)
@@ -192,6 +232,7 @@ class _HomeFile(_Strict):
     zones: list[_Zone] = Field(default_factory=list)
     types: dict[str, dict[str, Any]] = Field(default_factory=dict)
     devices: list[_Device] = Field(default_factory=list)
+    permissions: list[_Permission] = Field(default_factory=list)
 
 
 # ---- loading ----
@@ -268,13 +309,31 @@ class _Loader:
             for dev_id in person.devices:
                 if dev_id not in devices:
                     raise self.fail(["people", i, "devices"], f"unknown device {dev_id!r}")
+        permissions = self._permissions(raw, devices, areas, people)
         info = raw.home
         return Home(
             id=info.id, name=info.name,
             location=Location(info.location.latitude, info.location.longitude, info.location.elevation),
             timezone=self._timezone(info.timezone), floors=floors, areas=areas, people=people, zones=zones,
-            devices=devices, types=types, source=self.source,
+            devices=devices, types=types, source=self.source, permissions=permissions,
         )
+
+    def _permissions(
+        self, raw: _HomeFile, devices: Mapping[str, Device], areas: Mapping[str, Area], people: Mapping[str, Person]
+    ) -> tuple[Permission, ...]:
+        result = []
+        for i, entry in enumerate(raw.permissions):
+            for name, known in (("people", people), ("devices", devices), ("areas", areas)):
+                unknown = [x for x in getattr(entry, name) if x not in known]
+                if unknown:
+                    raise self.fail(["permissions", i, name], f"unknown {name[:-1]} {unknown[0]!r}")
+            for word in entry.deny:
+                if word not in ("see", "control") and "." not in word:
+                    raise self.fail(["permissions", i, "deny"],
+                                    f"{word!r}: expected see, control or service.property / service.action")
+            result.append(Permission(frozenset(entry.deny), frozenset(entry.roles), frozenset(entry.people),
+                                     frozenset(entry.devices), frozenset(entry.areas), frozenset(entry.types)))
+        return tuple(result)
 
     def _timezone(self, name: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

