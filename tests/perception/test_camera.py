@@ -5,9 +5,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 
-from hearth.core import Bus, FakeClock, PerceptionDetected
-from hearth.errors import AdapterError
+from hearth.core import Bus, FakeClock, PerceptionDetected, StateStore
+from hearth.errors import AdapterError, RuleError
+from hearth.model import parse_home
 from hearth.perception import (
     Answer,
     Camera,
@@ -198,3 +200,28 @@ def test_detector_events_announce_arrivals_not_flicker(empty_room: np.ndarray) -
     news = [camera._newsworthy(t, found, before) for t, found, before in
             [(0, one, 0), (2, one, 0), (4, two, 1), (5, one, 2), (30, one, 0)]]
     assert news == [True, False, True, False, True]  # a missed frame at 2 s is not a second arrival
+
+
+async def test_a_rule_added_while_running_is_judged_and_can_be_removed(empty_room: np.ndarray,
+                                                                      visitor: np.ndarray) -> None:
+    from hearth.perception import PerceptionService
+
+    clock, bus = FakeClock(), Bus()
+    home = parse_home("devices: [{id: door, name: Door, type: camera}]")
+    settings = {"door": CameraSettings.parse("door", {"source": "twin", "fps": 1, "detect": []})}
+    service = PerceptionService(home, bus, clock, StateStore(bus, clock), offload=inline, settings=settings)
+    service.cameras["door"]._make_source = lambda: ListSource([empty_room] * 5 + [visitor] * 100)
+    seen: list[PerceptionDetected] = []
+    bus.subscribe(PerceptionDetected, seen.append)
+    remove = service.add_rule(_rule(detect="motion", cooldown=0))
+    with pytest.raises(RuleError, match="already"):
+        service.add_rule(_rule(detect="motion"))
+    with pytest.raises(RuleError, match="no source"):
+        service.add_rule(_rule(id="other", camera="garden", detect="motion"))
+    task = asyncio.ensure_future(service.cameras["door"].run())
+    await clock.run_for(8)
+    assert [e.label for e in seen if e.kind == "rule"] == ["visitor"]
+    remove()
+    assert service.rules == [] and service.cameras["door"].rules == []
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -72,6 +72,7 @@ class Camera:
         self.privacy = PrivacyMask(settings.privacy_masks)
         self.gate = MotionGate(settings.sensitivity, settings.masks, settings.hold)
         self.detectors = detectors or Detectors(settings.detect)
+        self._tz = tz
         self.rules = [RuleEvaluator(r, tz) for r in rules]
         self.latest: Frame | None = None
         self.findings = Findings(())
@@ -82,6 +83,12 @@ class Camera:
         self._asked: dict[str, float] = {}
         self._asking: set[str] = set()
         self._first_frame = True
+
+    def add_rule(self, rule: CameraRule) -> RuleEvaluator:
+        """Judge one more rule from the next frame on."""
+        evaluator = RuleEvaluator(rule, self._tz)
+        self.rules.append(evaluator)
+        return evaluator
 
     # ---- connection ----
 
@@ -183,7 +190,7 @@ class Camera:
         if look and self.asker is not None:
             self._ask_due(frame, tasks)
         self._first_frame = False
-        for evaluator in self.rules:
+        for evaluator in list(self.rules):
             verdict = evaluator.observe(frame.time, self._holds(evaluator.rule, gate))
             if verdict is not None:
                 await self._announce(frame, evaluator.rule, verdict)
@@ -229,7 +236,7 @@ class Camera:
         return self._answers.get(rule.id, (False, ""))[0]
 
     def _ask_due(self, frame: Frame, tasks: asyncio.TaskGroup) -> None:
-        for evaluator in self.rules:
+        for evaluator in list(self.rules):
             rule = evaluator.rule
             if rule.ask is None or rule.id in self._asking:
                 continue

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hearth.core import Bus, Clock, StateStore
+from hearth.errors import RuleError
 from hearth.model import Home
 from hearth.perception._camera import Camera, CameraStatus
 from hearth.perception._frames import encode_jpeg
@@ -79,6 +80,25 @@ class PerceptionService:
         if service is not None and "status" in service.properties:
             self.state.apply(status.camera, "camera-control", "status", "Online" if status.available else "Offline",
                              "perception")
+
+    def add_rule(self, rule: CameraRule) -> Callable[[], None]:
+        """Start judging a camera rule on its running camera (e.g. one made from a sentence); returns the undo."""
+        camera = self.cameras.get(rule.camera)
+        if camera is None:
+            raise RuleError(f"camera rule {rule.id!r}: camera {rule.camera!r} has no source in this hub")
+        if any(r.id == rule.id for r in self.rules):
+            raise RuleError(f"there is already a camera rule called {rule.id!r}")
+        self._warn_vlm(camera.settings, [rule])
+        evaluator = camera.add_rule(rule)
+        self.rules.append(rule)
+
+        def remove() -> None:
+            if evaluator in camera.rules:
+                camera.rules.remove(evaluator)
+            if rule in self.rules:
+                self.rules.remove(rule)
+
+        return remove
 
     def start(self, spawn: Spawn) -> None:
         """Start every camera as a task owned by the caller."""
