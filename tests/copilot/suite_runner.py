@@ -81,12 +81,18 @@ async def _run(home: Home, cases: list[dict[str, Any]], score: Score, name: str)
             score.failures.append(f"{name}: {case['text']} → {why}")
 
 
+def _home_of(stem: str) -> Path:
+    own = HOMES / f"{stem}.yaml"
+    return own if own.exists() else HOMES / f"{stem.split('_', 1)[-1]}.yaml"
+
+
 def score_suites(names: list[str] | None = None) -> Score:
     """Run the named suites (all by default) and return the score."""
     score = Score()
     # A suite without an entry above runs on the home file of the same name (suite/studio.jsonl → homes/studio.yaml).
-    found = {p.name: HOMES / f"{p.stem}.yaml" for p in sorted(SUITE.glob("*.jsonl"))
-             if p.name not in SUITES and (HOMES / f"{p.stem}.yaml").exists()}
+    # A suite named for what it tests runs on the home after the prefix (suite/zh_cottage.jsonl → homes/cottage.yaml).
+    found = {p.name: _home_of(p.stem) for p in sorted(SUITE.glob("*.jsonl"))
+             if p.name not in SUITES and _home_of(p.stem).exists()}
     for name, home_path in {**SUITES, **found}.items():
         if names and name not in names:
             continue

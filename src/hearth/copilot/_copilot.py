@@ -104,12 +104,15 @@ class Copilot:
         """Pure stage: parse and plan every clause against a snapshot."""
         lang = detect_language(text)
         frames = parse(self.index, text, lang)
+        asked = [f for f in frames if "negated" not in f.flags]
         clauses = []
         for frame in frames:
             clause = self._plan_clause(frame, snap, context)
             if clause.devices:
                 context = clause.devices
-            clauses.append(clause)
+            if frame in asked or not asked:
+                # "别开电视了，把它关掉": what is not wanted is still what "it" refers to next.
+                clauses.append(clause)
         return lang, clauses
 
     async def ask(self, text: str, core: Core, actor: Actor | None = None, *, confirm: bool = False,
@@ -129,6 +132,9 @@ class Copilot:
         if (any("rule" in f.flags for f in frames) and _looks_like_rule(frames)) or looks_like_rule(text, lang):
             hooked = await self.rule_hook(text, lang, actor, confirm, state.values)
             return hooked or AskResult(text, lang, "unsupported", "HearthRuleFromText", reply=say("rule", lang))
+        if all("negated" in f.flags for f in frames):
+            reply = "好的，不动它。" if lang == "zh" else "OK, I'll leave it as it is."
+            return AskResult(text, lang, "answered", None, reply=reply)
         if _out_of_scope(frames):
             second = await self._second_reading(text, lang, core, actor, confirm)
             return second or AskResult(text, lang, "unsupported", None, reply=say("unsupported", lang))
@@ -147,7 +153,11 @@ class Copilot:
             first = next(i for i in issues if i.status == status)
             return AskResult(text, lang, status, intents[0], {**slots, "options": list(first.options)},
                              reply=self._issue_text(first, lang), options=first.options)
-        planned = [cmd for c in clauses for p in c.plans for cmd in p.commands]
+        planned: list[Command] = []
+        for cmd in (cmd for c in clauses for p in c.plans for cmd in p.commands):
+            # "it's stuffy, turn on the fan": two clauses asking for the same thing run it once.
+            if not any(_same_command(cmd, seen) for seen in planned):
+                planned.append(cmd)
         checked: list[Command] = []
         for cmd in planned:
             cmd = replace(cmd, confirmed=confirm)
@@ -341,6 +351,11 @@ def _cached(load: Callable[[], Any]) -> Callable[[], Any]:
     return get
 
 
+def _same_command(a: Command, b: Command) -> bool:
+    return (a.device, a.service, a.property, a.value, a.action, dict(a.args)) == (
+        b.device, b.service, b.property, b.value, b.action, dict(b.args))
+
+
 def _switch_key(device: Any) -> tuple[str, str]:
     found = switch_property(device)
     return (found[0], found[1].name) if found else ("", "")
@@ -349,7 +364,7 @@ def _switch_key(device: Any) -> tuple[str, str]:
 def _need(index: HomeIndex, frame: Frame, verbs: set[str]) -> Callable[[Any], bool] | None:
     concepts = [index.lex.concepts[c] for c in frame.props if c in index.lex.concepts]
     if frame.question:
-        names = [n for c in concepts for n in (c.get_names or c.set_names)]
+        names = [n for c in concepts for n in (c.get_names or c.set_names)] + list(frame.names)
         if names:
             from hearth.copilot._props import by_names
 
@@ -397,6 +412,9 @@ def _looks_like_rule(frames: list[Frame]) -> bool:
 
 def _out_of_scope(frames: list[Frame]) -> bool:
     for f in frames:
+        if "oos" in f.flags and not (f.verbs or f.actions or f.complaints or (
+                f.question and (f.areas or f.persons or f.zones))):
+            continue  # "order cat food online", "米饭怎么煮": a home word inside a request about something else
         home_words = f.has_target or f.props or f.names or f.values or f.actions or (f.question and f.zones)
         if home_words and "oos" not in f.flags:
             return False

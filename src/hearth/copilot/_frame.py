@@ -111,19 +111,46 @@ def parse(index: HomeIndex, text: str, lang: Lang) -> list[Frame]:
     for lo, hi in segments:
         seg_mentions = [m for m in mentions if lo <= m.start < hi]
         seg_unmatched = [i for i in unmatched if lo <= i < hi]
-        frames.append(_frame(index, raw, lo, hi, seg_mentions, seg_unmatched, lang))
+        frame = _frame(index, raw, lo, hi, seg_mentions, seg_unmatched, lang)
+        if "negation" in frame.flags:
+            frame = _past_negation(index, raw, lo, hi, frame, mentions, unmatched)
+        frames.append(frame)
     qmark = norm.rstrip().endswith("?")
     for f in frames:
         asks = bool(f.flags & {"qword", "ask", "qany"}) or (qmark and f is frames[-1])
         if asks and not _command_like(f):
             f.flags.add("question")
-    return [f for f in frames if f.text.strip(" ,;!?")] or frames[:1]
+    kept = [f for f in frames if f.text.strip(" ,;!?")] or frames[:1]
+    # "turn the AC off, it's cold enough": a clause saying something is enough asks for nothing more.
+    said = [f for f in kept if not ("enough" in f.flags and not (f.devices or f.cores or f.types or f.typed_cores))]
+    return said or kept
 
 
 @cache
 def _zh_question_words() -> tuple[str, ...]:
     lex = lexicon()
     return tuple("".join(k) for k, meanings in lex.phrases.items() if (MISC, "question_zh") in meanings)
+
+
+def _past_negation(index: HomeIndex, raw: list[str], lo: int, hi: int, frame: Frame, mentions: list[Mention],
+                   unmatched: list[int]) -> Frame:
+    """"别开电视" asks for nothing; "don't turn on the porch light, just the kitchen one" asks for what follows."""
+    neg = next(m for m in frame.mentions if "negation" in m.values(MISC))
+    stop = next((i for i in range(neg.end, hi) if raw[i] in _SPLIT_PUNCT), hi)
+    start = next((i for i in range(neg.start - 1, lo - 1, -1) if raw[i] in _SPLIT_PUNCT), lo - 1)
+    # The piece of the clause around the negation is dropped; the pieces before and after it still ask.
+    a, b = (lo, start) if start >= lo else (stop + 1, hi)
+    if a >= b:
+        frame.flags.add("negated")
+        return frame
+    rest = _frame(index, raw, a, b, [m for m in mentions if a <= m.start < b],
+                  [i for i in unmatched if a <= i < b], frame.lang)
+    if not rest.has_target:
+        frame.flags.add("negated")
+        return frame
+    if not rest.verbs:
+        rest.verbs = [v for v in frame.verbs]
+    return rest
 
 
 def _command_like(frame: Frame) -> bool:

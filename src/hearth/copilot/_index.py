@@ -44,10 +44,22 @@ _STOP_EN = frozenset({
     "have", "has", "had", "set", "make", "turn", "get", "let", "s", "so", "very", "really", "too", "also",
     "then", "currently", "still", "again", "about", "as", "if", "than", "big", "small", "little", "main", "new",
     "old", "other", "left", "front", "back", "top", "bottom", "middle", "center", "centre", "first",
-    "second", "third", "both", "one", "ok", "okay", "hey", "hi"
+    "second", "third", "both", "one", "ok", "okay", "hey", "hi",
+    # Words that are never the thing acted on: typos of function words, degree words, the air itself.
+    "teh", "hte", "da", "u", "ur", "pls", "plz", "enough", "already", "yet", "actually", "maybe", "probably",
+    "kind", "sort", "bit", "lot", "lots", "thing", "stuff", "air", "atmosphere", "way", "much", "more", "less",
+    "well", "oh", "ah", "yeah", "yes", "no", "not", "alright", "though", "anyway", "anymore", "literally",
+    "honestly", "seriously", "totally", "completely", "quite", "pretty", "rather", "kinda", "sorta", "super",
+    "since", "because", "cause", "while", "until", "before", "after", "when", "where", "why", "whom",
+    "need", "want", "like", "going", "gonna", "wanna", "gotta", "think", "guess", "feel", "feels", "seem", "seems",
+    "look", "looks", "getting", "got", "go", "come", "see", "know", "tell", "help", "give",
+    "today", "tonight", "tomorrow", "later", "soon", "moment",
+    "him", "her", "his", "hers", "them", "they", "their", "she", "he", "mine", "yours", "myself", "ourselves",
+    "everything", "nothing", "something", "anything", "all", "each", "every", "even", "only", "same", "own",
 })
 _FILLER_ZH = frozenset(
     "把将给帮我你的了呢啊呀吧嘛么里中内面上下在请一下个们点是都也还就让使得地和与及跟同又再吗着过去来会能要想这那"
+    "哦哈嗯噢喔哎诶唉啦哇咯呗罢而且但可已经真太好很挺蛮超特别非常有没别快刚才现今先后被"
 )
 _GENERIC_PROP_WORDS = frozenset({"level", "state", "status", "mode", "value", "current", "target", "per", "meal",
                                  "time", "last", "count", "amount", "setting", "position"})
@@ -131,6 +143,19 @@ class HomeIndex:
             for key in self._names(area.name, area.aliases):
                 if len(key) > 1 and key[-1].isascii() and key[-1] not in _GENERIC_HEADS:
                     heads[key[-1:]].add(area.id)
+        owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for area in home.areas.values():
+            for key in self._names(area.name, area.aliases):
+                # "Leo's room" → "Leo's", "乐乐的房间" → "乐乐": whose room it is names the room.
+                if len(key) == 2 and key[-1] in _GENERIC_HEADS and key[0].isascii() and key[0][-1] == "s":
+                    owners[key[:1]].add(area.id)
+                elif len(key) >= 4 and has_cjk(key[0]) and "".join(key[-2:]) in ("房间", "卧室"):
+                    stem_ = key[:-3] if key[-3] == "的" else key[:-2]
+                    if len(stem_) >= 2:
+                        owners[stem_].add(area.id)
+        for head, ids in owners.items():
+            if len(ids) == 1 and not table.get(head):
+                table[head].append((AREA, next(iter(ids))))
         for head, ids in heads.items():
             if len(ids) == 1 and not any(k == AREA for k, _ in table.get(head, ())):
                 table[head].append((AREA, next(iter(ids))))
@@ -151,7 +176,20 @@ class HomeIndex:
         keys = self._names(area.name, area.aliases)
         return sorted(keys, key=len, reverse=True)
 
+    def _add_given_name(self, table: dict[tuple[str, ...], list[Meaning]], dev: Device,
+                        given: tuple[str, ...]) -> None:
+        """"Xiao Ai speaker" → "Xiao Ai": a name with its kind word left off still means the device."""
+        if not given or table.get(given) or given in self.lex.phrases:
+            return
+        if any(t in _STOP_EN or t in _FILLER_ZH or t.isdigit() for t in given):
+            return
+        cjk = sum(1 for t in given if has_cjk(t))
+        if (cjk and cjk < 2) or (not cjk and sum(len(t) for t in given) < 3):
+            return
+        table[given].append((CORE, dev.id))
+
     def _add_device(self, table: dict[tuple[str, ...], list[Meaning]], dev: Device) -> None:
+        type_words = sorted(self.lex.type_words.get(dev.type, ()), key=len, reverse=True)
         area_keys = self._area_keys(dev.area)
         owner = self.home.people.get(dev.owner) if dev.owner else None
         strip = area_keys + (self._names(owner.name, owner.aliases) if owner else [])
@@ -163,6 +201,7 @@ class HomeIndex:
                 meaning = (CORE, dev.id)
                 if meaning not in table[core]:
                     table[core].append(meaning)
+            self._add_given_name(table, dev, _strip(core or key, list(type_words)))
         if dev.type == "car":
             self._add_car_parts_of_name(table, dev)
 

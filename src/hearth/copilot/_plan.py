@@ -76,7 +76,10 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
             mode = _mode_with_action(device, frame, name)
             if isinstance(mode, Issue):
                 return mode
-            plan.commands.extend([*mode, found])
+            timed = _duration_with_action(device, frame, found, name)
+            if isinstance(timed, Issue):
+                return timed
+            plan.commands.extend([*mode, *timed, found])
             plan.intent = _action_intent(verb, device)
             plan.slots = {"action": found.action}
             return plan
@@ -88,6 +91,7 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
             plan.intent = "HassMediaPlayerMute" if "mute" in verbs else "HassMediaPlayerUnmute"
             return plan
     wants_value = bool(frame.numbers or frame.values or frame.flags & {"qmax", "qmin", "qhalf"}
+                       or P.duration_minutes(frame) is not None
                        or frame.names or (frame.props and (verbs & {"up", "down", "set"} or direction(frame))))
     if wants_value and not (verbs & {"lock", "unlock"} and not frame.numbers):
         result = _set_value(index, device, frame, snap, name)
@@ -175,6 +179,32 @@ def _mode_with_action(device: Device, frame: Frame, name: str) -> list[Command] 
     if not options:
         return []
     return Issue("refused", "no_choice", {"device": name, "value": said[0], "what": "", "options": ", ".join(options)})
+
+
+def _duration_with_action(device: Device, frame: Frame, action: Command, name: str) -> list[Command] | Issue:
+    """"Water the plants for 5 minutes": a length of time the action does not take sets the device's own timer."""
+    minutes = P.duration_minutes(frame)
+    if minutes is None or action.action is None or action.args:
+        return []
+    inputs = device.spec.services[action.service].actions[action.action].inputs
+    if any(P.time_unit(p) is not None for n in inputs if (p := device.spec.services[action.service].properties.get(n))):
+        return []
+    timers = [(s, p) for s, p in device.spec.iter_properties() if p.writable and P.time_unit(p) is not None]
+    if not timers:
+        return Issue("refused", "cannot", {"device": name, "action": "run for a set time",
+                                           "action_zh": "按时长运行"})
+    svc, prop = timers[0]
+    value = P.in_unit(prop, minutes)
+    try:
+        canonical = prop.validate(int(value) if prop.format is Format.INT and value.is_integer() else value)
+    except SpecError:
+        rng = prop.range
+        low, high = (_whole(rng.min), _whole(rng.max)) if rng else ("?", "?")
+        return Issue("refused", "out_of_range", {"device": name, "what": label(prop, frame.lang),
+                                                 "value": value_text(prop, _whole(value), frame.lang),
+                                                 "low": value_text(prop, low, frame.lang),
+                                                 "high": value_text(prop, high, frame.lang)})
+    return [Command(device.id, svc, property=prop.name, value=canonical)]
 
 
 def _action_intent(verb: str, device: Device) -> str:
@@ -406,6 +436,9 @@ def _choice_value(prop: PropertySpec, frame: Frame, number: Number | None, curre
         return ordered[0] if sign < 0 else ordered[-1]
     if frame.values:
         return Issue("refused", "no_choice", {"value": frame.values[0], "options": ", ".join(names)})
+    if frame.unknown and "set" in frame.verbs:
+        # "热水器调成桑拿模式": a setting this device does not offer, not a question of which one.
+        return Issue("refused", "no_choice", {"value": frame.unknown[-1], "options": ", ".join(names)})
     return Issue("clarify", "what_value", {})
 
 

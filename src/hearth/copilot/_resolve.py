@@ -61,7 +61,8 @@ def resolve_areas(index: HomeIndex, frame: Frame) -> tuple[str, ...] | Issue:
             areas.extend(a for a in found if a not in areas)
         elif len(found) > 1 and not areas:
             return Issue("clarify", "which_area", {"place": place}, tuple(found))
-        elif not found and not areas:
+        elif not found:
+            # "turn on the sauna in the loft": a kind of room the home lacks is refused, whatever else is named.
             return Issue("refused", "no_area", {"place": place})
     return tuple(areas)
 
@@ -174,6 +175,12 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
         for group in groups:
             if len(group) > 1 and areas:
                 group = tuple(d for d in group if home.devices[d].area in areas) or group
+            elsewhere = [d for d in group if home.devices[d].area and home.devices[d].area not in areas
+                         and not _room_robot(home.devices[d])]
+            if areas and elsewhere and len(elsewhere) == len(group) and not frame.question:
+                # "the TV in the guest room" when the only TV is in the living room: not there, so refused.
+                dev = home.devices[group[0]]
+                return Issue("refused", "type_not_in_area", {"what": dev.type, "type": dev.type, "areas": areas})
             if len(group) > 1 and not _wants_all(frame):
                 return Issue("clarify", "which_device", {"what": group[0]}, group)
             ids.extend(d for d in group if d not in ids)
@@ -222,6 +229,13 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
     if len(able) > 1 and not (_wants_all(frame) or frame.question):
         return Issue("clarify", "which_device", {"what": "device"}, tuple(able))
     return Targets(tuple(able), (), named=False)
+
+
+def _room_robot(device: Device) -> bool:
+    """Whether a device works in other rooms than its own (a robot told which room to clean)."""
+    from hearth.copilot._props import room_action
+
+    return room_action(device) is not None
 
 
 def _fits(device: Device, frame: Frame) -> bool:

@@ -92,7 +92,8 @@ def _replace_chinese_numerals(text: str) -> str:
         lone = len(run) == 1 and run in "一两俩" and not after.startswith(_NUMBER_AFTER)
         if lone and (after.startswith(_NOT_NUMBER_AFTER) or not before.endswith(_NUMBER_BEFORE)):
             return run
-        if run in ("万", "千", "百") or (run == "十" and after.startswith("分")):
+        weekday = before.endswith(("周", "星期", "礼拜"))  # 周五, 星期三: a day, not a number
+        if run in ("万", "千", "百") or (run == "十" and after.startswith("分")) or weekday:
             return run
         value = chinese_number(run)
         if value is None:
