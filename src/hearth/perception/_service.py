@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,6 @@ def camera_rules_for(home: Home, data_dir: Path | None, environ: dict[str, str] 
 
 
 def _with_fps(settings: CameraSettings, fps: float) -> CameraSettings:
-    from dataclasses import replace
-
     return replace(settings, fps=fps)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -178,7 +177,3 @@ def _spot(person: str, index: int, count: int, moves: int) -> float:
     nudge = ((zlib.crc32(f"{person}:{moves}".encode()) % 1000) / 1000 - 0.5) * (0.6 / max(1, count))
     return min(1.0, max(0.0, slot + nudge))
 
-
-def people_in(scene: Scene) -> Sequence[str]:
-    """Who is in the picture."""
-    return [p for p, _ in scene.people]
