@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ from hearth.model import Home
 
 # A copy of the MIoT and VSS reference files lives in tests/data so a clean checkout is self-contained.
 SHARED_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test (and every `hearth` subprocess it starts) keeps its databases in a temporary folder."""
+    os.environ["HEARTH_DATA_DIR"] = str(tmp_path_factory.mktemp("hearth-data"))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hearth.cli._app import app, fail
-from hearth.cli._session import HomeOption, session
+from hearth.cli._session import DbOption, HomeOption, session
 from hearth.core import Actor, Command
 from hearth.errors import SpecError
 from hearth.model import Value, iter_vss_leaves, spec_from_miot, spec_from_vss
@@ -30,9 +30,11 @@ def _fmt(value: Value | None) -> str:
 
 
 @app.command()
-def devices(home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def devices(
+    home: HomeOption = None, db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """List the home's devices."""
-    with session(home) as s:
+    with session(home, db) as s:
         found = list(s.home.devices.values())
     if as_json:
         rows = [{"id": d.id, "name": d.name, "type": d.type, "area": d.area or "", "aliases": list(d.aliases)}
@@ -47,10 +49,13 @@ def devices(home: HomeOption = None, as_json: Annotated[bool, typer.Option("--js
 
 @app.command()
 def state(
-    device: str, home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
+    device: str,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show every property of one device."""
-    with session(home) as s:
+    with session(home, db) as s:
         dev = s.home.devices.get(device)
         if dev is None:
             fail(f"no device {device!r} (see 'hearth devices')")
@@ -90,10 +95,11 @@ def set_(
     target: Annotated[str, typer.Argument(help="SERVICE.PROPERTY")],
     value: str,
     home: HomeOption = None,
+    db: DbOption = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="confirm a risky change")] = False,
 ) -> None:
     """Set a property through the command path."""
-    with session(home) as s:
+    with session(home, db) as s:
         dev = s.home.devices.get(device)
         if dev is None:
             fail(f"no device {device!r} (see 'hearth devices')")
@@ -111,6 +117,7 @@ def call(
     target: Annotated[str, typer.Argument(help="SERVICE.ACTION")],
     args: Annotated[list[str] | None, typer.Argument(help="NAME=VALUE ...")] = None,
     home: HomeOption = None,
+    db: DbOption = None,
     confirm: Annotated[bool, typer.Option("--confirm")] = False,
 ) -> None:
     """Call a device action through the command path."""
@@ -120,7 +127,7 @@ def call(
         if not eq:
             fail(f"argument {item!r}: write NAME=VALUE")
         parsed[name] = _parse_value(raw)
-    with session(home) as s:
+    with session(home, db) as s:
         dev = s.home.devices.get(device)
         if dev is None:
             fail(f"no device {device!r} (see 'hearth devices')")
@@ -137,11 +144,12 @@ def history(
     device: str,
     target: Annotated[str, typer.Argument(help="SERVICE.PROPERTY")],
     home: HomeOption = None,
+    db: DbOption = None,
     limit: int = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show a property's recorded history."""
-    with session(home) as s:
+    with session(home, db) as s:
         dev = s.home.devices.get(device)
         if dev is None:
             fail(f"no device {device!r}")

@@ -18,9 +18,10 @@ from hearth.automation._prefs import data_dir, enabled_overrides, rules_for, set
 from hearth.automation._scenario import load_scenario, run_scenario
 from hearth.automation._trace import format_trace
 from hearth.cli._app import app, fail
-from hearth.cli._session import HomeOption, default_database
+from hearth.cli._session import HomeOption
 from hearth.hub import load_home_or_demo
 from hearth.model import Home
+from hearth.store import default_database
 
 rules_app = typer.Typer(help="Automation rules: list, inspect, switch, trace and try them.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
