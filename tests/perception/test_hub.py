@@ -55,3 +55,9 @@ def test_camera_rules_come_from_the_environment_then_the_data_dir(tmp_path: Path
     assert [r.id for r in camera_rules_for(home, None, {})] == ["someone_at_door", "front_door_occupied"]
     with pytest.raises(RuleError, match="cannot read camera rules"):
         camera_rules_for(home, tmp_path, {"HEARTH_CAMERA_RULES": str(tmp_path / "missing.yaml")})
+
+
+async def test_cameras_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEARTH_CAMERAS", "off")
+    async with open_hub(HubConfig(load_home_or_demo(None), clock=FakeClock(), simulate=True)) as hub:
+        assert hub.services["perception"].cameras == {}
