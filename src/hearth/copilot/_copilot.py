@@ -186,12 +186,14 @@ class Copilot:
         finally:
             remove()
         replies = []
+        told: list[Command] = []
         for clause in clauses:
             if clause.answer is not None:
                 replies.append(clause.answer.text)
             else:
-                replies.append(describe_commands(self.index, [c for p in clause.plans for c in p.commands], lang,
-                                                 state.values))
+                fresh = [c for p in clause.plans for c in p.commands if not any(_same_command(c, t) for t in told)]
+                told.extend(fresh)
+                replies.append(describe_commands(self.index, fresh, lang, state.values))
         status = "done" if checked else "answered"
         sep = "" if lang == "zh" else " "
         return AskResult(text, lang, status, intents[0], slots, tuple(command_json(c) for c in checked),

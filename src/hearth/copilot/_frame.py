@@ -195,7 +195,8 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
            lang: Lang) -> Frame:
     frame = Frame(" ".join(raw[lo:hi]), lang, mentions=mentions)
     for m in mentions:
-        if lang == "en" and m.start == lo and m.has(VERB) and m.has(TYPE) and not m.has(DEVICE):
+        robot_verb = bool(set(m.values(VERB)) & {"start", "stop", "pause", "dock"})  # "hoover the den": both
+        if lang == "en" and m.start == lo and m.has(VERB) and m.has(TYPE) and not m.has(DEVICE) and not robot_verb:
             frame.verbs.extend(m.values(VERB))  # "switch everything off": a verb, not a switch
             continue
         _collect(frame, m)

@@ -277,6 +277,11 @@ def _choose(device: Device, frame: Frame, number: Number | None) -> P.Found | Is
                                    -sum(1 for w in c[1].name.split("-") if w in words)))
     if choice and number is None and not (by_concept and direction(frame)):
         return choice[0][0], choice[0][1]
+    if by_concept and choice and number is not None and number.unit and number.unit != "level":
+        # "22度，风速自动": the degrees set the temperature; the named setting takes the word (see _second_choice).
+        measured = P.by_unit(device, number.unit)
+        if measured and by_concept[0] not in measured:
+            return measured[0]
     if by_concept:
         return by_concept[0]
     useful = [c for c in concepts if c in lex and lex[c].set_names]
@@ -474,7 +479,12 @@ def _second_choice(device: Device, frame: Frame, first: Command) -> Command | No
     """"18 degrees, cooling": a number and a mode word set two properties."""
     if not frame.numbers or not frame.values:
         return None
-    for svc, prop, value in P.by_choice(device, frame.values):
+    lex = _concepts()
+    named = {(s, p.name) for s, p in P.by_concepts(device, [lex[c] for c in frame.props if c in lex], write=True)}
+    words = set(frame.tokens)
+    choices = sorted(P.by_choice(device, frame.values), key=lambda c: (
+        (c[0], c[1].name) not in named, -sum(1 for w in c[1].name.split("-") if w in words)))
+    for svc, prop, value in choices:
         if prop.name != first.property:
             return Command(device.id, svc, property=prop.name, value=value)
     return None

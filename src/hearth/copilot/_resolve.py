@@ -20,6 +20,8 @@ Need = Callable[[Device], bool]
 Active = Callable[[str], bool]
 # Kinds of device people switch off together: "lights off" means every light that is on.
 _OFF_TOGETHER = frozenset({"light"})
+# Kinds of device that serve the whole home: the room the sentence was about does not pick one ("…and lock the door").
+_HOUSE_WIDE = frozenset({"lock", "garage-door", "car", "vacuum", "person", "phone", "watch"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +126,17 @@ def resolve(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[st
         ids: list[str] = []
         areas: tuple[str, ...] = ()
         for item in items:
-            found = _resolve_one(index, item, need, context, active)
+            # "健身房的灯、风扇和音箱": things listed after one in a room are the ones in that room, if it has them.
+            near = tuple(a for d in ids if (a := index.home.devices[d].area))
+            found = _resolve_one(index, item, need, context, active, near)
             if isinstance(found, Issue):
                 return found
             ids.extend(d for d in found.devices if d not in ids)
             areas = areas or found.areas
         return Targets(tuple(ids), areas)
-    return _resolve_one(index, frame, need, context, active)
+    # "主卧空调25度，窗帘也关上": a later clause's curtain is the one in the room the clause before was about.
+    near = () if "all" in frame.flags else tuple(a for d in context if (a := index.home.devices[d].area))
+    return _resolve_one(index, frame, need, context, active, near)
 
 
 def _items(frame: Frame) -> list[Frame]:
@@ -161,7 +167,7 @@ def _items(frame: Frame) -> list[Frame]:
 
 
 def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tuple[str, ...],
-                 active: Active | None) -> Targets | Issue:
+                 active: Active | None, near: tuple[str, ...] = ()) -> Targets | Issue:
     areas_or_issue = resolve_areas(index, frame)
     if isinstance(areas_or_issue, Issue):
         return areas_or_issue
@@ -187,8 +193,8 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
         return Targets(tuple(ids), areas)
     if frame.cores:
         return _pick(index, frame, _flat(frame.cores), areas, "core", False)
-    if frame.typed_cores and areas and not _wants_all(frame):
-        inside = [d for d in _flat(frame.typed_cores) if home.devices[d].area in areas]
+    if frame.typed_cores and (areas or near) and not _wants_all(frame):
+        inside = [d for d in _flat(frame.typed_cores) if home.devices[d].area in (areas or near)]
         if len(inside) == 1:
             return Targets(tuple(inside), areas)
     types = _flat(frame.types) or (_flat(frame.weak_types) if not frame.car_parts else [])
@@ -198,7 +204,7 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
             return Issue("refused", "no_type", {"type": "car"})
         return _pick(index, frame, cars, (), "car", False)
     if types:
-        return _resolve_types(index, frame, types, areas, need, active)
+        return _resolve_types(index, frame, types, areas, need, active, near)
     car_parts = set(frame.car_parts)
     cars = index.by_type.get("car", [])
     if cars and (car_parts & CAR_ONLY or (car_parts & CAR_IF_NO_OTHER and not frame.persons and not areas)):
@@ -250,8 +256,12 @@ def _fits(device: Device, frame: Frame) -> bool:
 
 
 def _resolve_types(index: HomeIndex, frame: Frame, types: list[str], areas: tuple[str, ...],
-                   need: Need | None, active: Active | None = None) -> Targets | Issue:
+                   need: Need | None, active: Active | None = None, near: tuple[str, ...] = ()) -> Targets | Issue:
     ids = [d for t in types for d in index.by_type.get(t, ())]
+    close = [d for d in ids if index.home.devices[d].area in near and index.home.devices[d].type not in _HOUSE_WIDE
+             ] if near and not areas else []
+    if close and len(ids) > 1:
+        ids = close
     owned = [d for d in ids if index.home.devices[d].owner in frame.persons]
     if owned:
         # "Mia's lamp", "爸爸的手机": the one that belongs to the person named.

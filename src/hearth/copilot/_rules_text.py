@@ -49,12 +49,15 @@ def looks_like_rule(text: str, lang: Lang) -> bool:
     """Whether a sentence reads as an automation (a condition or schedule plus something to do)."""
     norm = normalize(text)
     if lang == "zh":
-        return bool(re.search(r"每天|每晚|每周|工作日|周末|如果|假如|要是|每当|一旦|^当|的时候|时候|日落|日出|天黑|"
+        return bool(re.search(r"每天|每晚|每周|工作日|周末|如果|假如|要是|每当|一旦|^当|的时候|(?<!什么)时候|"
+                              r"日落|日出|天黑|"
                               r"以内时|时[，,]?"
                               r"(?:打开|关|提醒|通知|开|把)", norm))
-    return bool(re.search(r"^(when|whenever|if|once|as soon as|every|each|on weekdays|at sunset|at sunrise|after dar"
-                          r"k)\b"
-                          r"|\b(when|whenever|every day|every night|every morning|on weekdays|at sunset|at sunrise|"
+    # "when was the cat last fed?" asks about the past; it starts no rule.
+    return bool(re.search(r"^(when(?! (was|were|did|is|does|do|will)\b)|whenever|if|once|as soon as|every|each|"
+                          r"on weekdays|at sunset|at sunrise|after dark)\b"
+                          r"|\b(when(?! (was|were|did|is|does|do|will)\b)|whenever|every day|every night|every morning|"
+                          r"on weekdays|at sunset|at sunrise|"
                           r"as soon as)\b", norm))
 
 
