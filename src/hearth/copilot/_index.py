@@ -51,6 +51,7 @@ _STOP_EN = frozenset({
     "well", "oh", "ah", "yeah", "yes", "no", "not", "alright", "though", "anyway", "anymore", "literally",
     "honestly", "seriously", "totally", "completely", "quite", "pretty", "rather", "kinda", "sorta", "super",
     "since", "because", "cause", "while", "until", "before", "after", "when", "where", "why", "whom",
+    "leave", "leaves", "leaving",
     "need", "want", "like", "going", "gonna", "wanna", "gotta", "think", "guess", "feel", "feels", "seem", "seems",
     "look", "looks", "getting", "got", "go", "come", "see", "know", "tell", "help", "give",
     "today", "tonight", "tomorrow", "later", "soon", "moment",

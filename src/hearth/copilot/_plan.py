@@ -67,6 +67,11 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
             return plan
     # "浇水时长设为10分钟": setting a named property, not running the action its words also name.
     setting = "set" in verbs and bool(frame.names) and bool(frame.numbers)
+    handed = _handed_out(device, frame)
+    if handed is not None:
+        plan.commands.append(handed)
+        plan.intent, plan.slots = "HearthDeviceAction", {"action": handed.action}
+        return plan
     for verb in [*([] if setting else frame.actions), *[v for v in frame.verbs if v in _ACTION_VERBS]]:
         found = _action(device, verb, frame, areas, index)
         if isinstance(found, Issue):
@@ -205,6 +210,28 @@ def _duration_with_action(device: Device, frame: Frame, action: Command, name: s
                                                  "low": value_text(prop, low, frame.lang),
                                                  "high": value_text(prop, high, frame.lang)})
     return [Command(device.id, svc, property=prop.name, value=canonical)]
+
+
+_GIVING = frozenset({"give", "serve", "放", "出", "给"})
+
+
+def _handed_out(device: Device, frame: Frame) -> Command | None:
+    """"Give Mochi 3 portions", "出三份粮": an amount handed out now runs the action that takes it, not the setting.
+
+    Not when it is said per meal ("每顿多给一份") or set ("portions to 3").
+    """
+    if not frame.numbers or not frame.names or set(frame.verbs) & {"set", "up", "down"}:
+        return None
+    tokens = frame.tokens
+    if any(t in ("每", "per", "each") for t in tokens) or not any(t in _GIVING for t in tokens):
+        return None
+    for svc, spec in device.spec.services.items():
+        for action in spec.actions.values():
+            if any(n in action.inputs for n in frame.names):
+                args = P.action_args(device, svc, action.name, frame)
+                if isinstance(args, dict) and args:
+                    return Command(device.id, svc, action=action.name, args=args)
+    return None
 
 
 def _action_intent(verb: str, device: Device) -> str:

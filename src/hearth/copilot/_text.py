@@ -18,7 +18,8 @@ _RUN = re.compile(rf"[{_NUMERAL}]+(?:点[{_NUMERAL}]+)?")
 # A lone 一/两 before these is "a bit"/"once", not a number ("调高一点", "开一下").
 _NOT_NUMBER_AFTER = ("点", "些", "下", "会", "直", "起", "样", "定", "旦", "共", "般", "切", "边", "半")
 _NUMBER_BEFORE = ("到", "成", "为", "至", "高", "低", "加", "减")
-_NUMBER_AFTER = ("度", "档", "挡", "级", "格", "个", "%", "分", "小时", "公里", "摄氏", "米", "千米", "k", "瓦", "安")
+_NUMBER_AFTER = ("度", "档", "挡", "级", "格", "个", "%", "分", "小时", "公里", "摄氏", "米", "千米", "k", "瓦", "安",
+                 "份")
 
 _EN_ONES = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
