@@ -123,6 +123,15 @@ class WebhookReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MqttMessage(Event):
+    """A message arrived on an MQTT topic that something in the hub asked to hear (rules' `mqtt` triggers)."""
+
+    topic: str
+    payload: str
+    retained: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class HubStarted(Event):
     """The hub finished starting."""
 
@@ -177,5 +186,5 @@ class _Factory:
 _NOTHING: Any = _Factory()
 
 for _event_class in (Event, StateChanged, DeviceEvent, CommandIssued, AuditRecorded, Notification, RuleFired,
-                     PerceptionDetected, WebhookReceived, HubStarted, HubStopping):
+                     PerceptionDetected, WebhookReceived, MqttMessage, HubStarted, HubStopping):
     _fast_init(_event_class)
