@@ -131,7 +131,8 @@ def load_subsystems() -> None:
     import importlib
 
     for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.adapters.miio.hub",
-                 "hearth.adapters.mqtt.hub", "hearth.automation.hub", "hearth.copilot.hub", "hearth.api.hub"):
+                 "hearth.adapters.kuksa.hub", "hearth.adapters.mqtt.hub", "hearth.adapters.phone.hub",
+                 "hearth.automation.hub", "hearth.copilot.hub", "hearth.api.hub"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

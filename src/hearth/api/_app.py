@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hearth.api._users import User, UserStore
@@ -36,6 +37,30 @@ class ApiError(HearthError):
         super().__init__(message)
         self.status = status
         self.extra = extra
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response: a clear message, sometimes with details beside it."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str
+
+
+# Published in the OpenAPI document for every operation, so clients (and schema checkers) know the shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Malformed request"),
+        (401, "Login required"),
+        (403, "Not allowed for this user's role or permissions"),
+        (404, "No such thing (or not visible to this user)"),
+        (409, "Conflict, or a risky command that needs `confirm: true`"),
+        (413, "Body too large"),
+        (422, "Invalid input"),
+        (502, "A device or adapter failed"),
+        (503, "The subsystem is not running on this hub"),
+    )
+}
 
 
 def _status_for(exc: HearthError) -> int:
@@ -106,7 +131,15 @@ def make_current_user(users: UserStore) -> Callable[[Request], Awaitable[User]]:
 
 def create_app(hub: Hub, users: UserStore, data_dir: Path | None = None) -> FastAPI:
     """Build the HTTP application for a running hub."""
-    from hearth.api import _routes_auth, _routes_home, _routes_more, _routes_rules, _ws
+    from hearth.api import (
+        _routes_auth,
+        _routes_camera,
+        _routes_home,
+        _routes_more,
+        _routes_phone,
+        _routes_rules,
+        _ws,
+    )
 
     app = FastAPI(
         title="Hearth",
@@ -115,6 +148,7 @@ def create_app(hub: Hub, users: UserStore, data_dir: Path | None = None) -> Fast
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
     current = make_current_user(users)
@@ -123,7 +157,9 @@ def create_app(hub: Hub, users: UserStore, data_dir: Path | None = None) -> Fast
     app.include_router(_routes_home.router(hub, CurrentUser))
     app.include_router(_routes_more.router(hub, users, CurrentUser))
     app.include_router(_routes_rules.router(hub, CurrentUser, data_dir))
+    app.include_router(_routes_camera.router(hub, CurrentUser))
     app.include_router(_ws.router(hub, users))
+    app.include_router(_routes_phone.router(hub, users))
     static = resources.files("hearth.api").joinpath("static")
 
     @app.get("/", include_in_schema=False)

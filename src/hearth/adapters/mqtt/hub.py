@@ -27,6 +27,7 @@ def start_mqtt(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
     settings = settings_from_url(url, client_id=f"hearth-{hub.home.id}", status_topic=f"hearth/{hub.home.id}/status",
                                  ca_file=os.environ.get("HEARTH_MQTT_CA_FILE") or None)
     connection = MqttConnection(settings)
+    hub.services["mqtt_connection"] = connection  # shared with other subsystems (OwnTracks phones)
     adapter = MqttAdapter(connection, hub.state, hub.clock, hub.bus,
                           discovery_prefix=os.environ.get("HEARTH_MQTT_DISCOVERY", "homeassistant") or None,
                           z2m_base=os.environ.get("HEARTH_MQTT_Z2M", "zigbee2mqtt") or None)
