@@ -2,7 +2,7 @@
 
 # Annotations stay evaluated here: FastAPI resolves the `current` user dependency from them.
 
-
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -75,7 +75,7 @@ def router(hub: Hub, users: UserStore, current: Any) -> APIRouter:
             raise ApiError(409, "setup is done already; log in instead")
         check_person(body.person)
         try:
-            user = users.add(body.name, body.password, "admin", body.person)
+            user = await asyncio.to_thread(users.add, body.name, body.password, "admin", body.person)
         except UserError as exc:
             raise ApiError(422, str(exc)) from None
         _set_cookie(response, users.new_session(user.name))
@@ -84,7 +84,8 @@ def router(hub: Hub, users: UserStore, current: Any) -> APIRouter:
     @api.post("/login")
     async def login(body: Login, response: Response) -> dict[str, Any]:
         """Start a browser session (HttpOnly cookie)."""
-        user = users.verify(body.name, body.password)
+        # argon2 takes tens of milliseconds on purpose: hash in a worker thread, never on the hub's loop.
+        user = await asyncio.to_thread(users.verify, body.name, body.password)
         if user is None:
             raise ApiError(401, "wrong name or password")
         _set_cookie(response, users.new_session(user.name))
@@ -114,7 +115,7 @@ def router(hub: Hub, users: UserStore, current: Any) -> APIRouter:
         require_admin(user)
         check_person(body.person)
         try:
-            return _user_view(users.add(body.name, body.password, body.role, body.person))
+            return _user_view(await asyncio.to_thread(users.add, body.name, body.password, body.role, body.person))
         except UserError as exc:
             raise ApiError(409 if "exists" in str(exc) else 422, str(exc)) from None
 
