@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.core import AuditRecorded, Event, Notification, RuleFired, StateChanged, StateStore
+from hearth.core import AuditRecorded, Event, Notification, PerceptionDetected, RuleFired, StateChanged, StateStore
 from hearth.model import Device, Home, PropertySpec, Spec
 
 
@@ -101,6 +101,10 @@ def event_view(event: Event) -> dict[str, Any] | None:
     if isinstance(event, Notification):
         return {"type": "notification", "time": event.time, "to": list(event.to), "title": event.title,
                 "message": event.message, "source": event.source}
+    if isinstance(event, PerceptionDetected):
+        return {"type": "perception", "time": event.time, "camera": event.camera, "kind": event.kind,
+                "count": event.count, "boxes": [list(b) for b in event.boxes], "confidence": event.confidence,
+                "label": event.label}
     if isinstance(event, RuleFired):
         return {"type": "rule", "time": event.time, "rule": event.rule, "run_id": event.run_id,
                 "trigger": event.trigger, "outcome": event.outcome}

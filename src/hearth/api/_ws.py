@@ -17,15 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hearth.api._access import can_see, visible_devices
 from hearth.api._app import SESSION_COOKIE
+from hearth.api._routes_camera import may_watch
 from hearth.api._users import User, UserStore
 from hearth.api._views import device_view, event_view
-from hearth.core import AuditRecorded, Event, Notification, RuleFired, StateChanged
+from hearth.core import AuditRecorded, Event, Notification, PerceptionDetected, RuleFired, StateChanged
 from hearth.hub import Hub
 
 BUFFER = 1024
-KINDS = frozenset({"state", "audit", "notification", "rule"})
+KINDS = frozenset({"state", "audit", "notification", "rule", "perception"})
 _TYPES: dict[str, type[Event]] = {
     "state": StateChanged, "audit": AuditRecorded, "notification": Notification, "rule": RuleFired,
+    "perception": PerceptionDetected,
 }
 
 
@@ -57,6 +59,9 @@ class _Client:
             return device is not None and can_see(self.user, device, self.hub.home)
         if isinstance(event, AuditRecorded):
             return self.user.role in ("admin", "adult")
+        if isinstance(event, PerceptionDetected):
+            camera = self.hub.home.devices.get(event.camera)
+            return camera is not None and may_watch(self.user, camera, self.hub.home)
         return True
 
     def offer(self, event: Event) -> None:
