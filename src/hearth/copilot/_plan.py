@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from hearth.copilot import _props as P
+from hearth.copilot._actions import action, duration_with_action, handed_out, mode_with_action, whole
 from hearth.copilot._car import car_commands
 from hearth.copilot._frame import Frame, Number
 from hearth.copilot._index import HomeIndex
@@ -67,21 +68,21 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
             return plan
     # "浇水时长设为10分钟": setting a named property, not running the action its words also name.
     setting = "set" in verbs and bool(frame.names) and bool(frame.numbers)
-    handed = _handed_out(device, frame)
+    handed = handed_out(device, frame)
     if handed is not None:
         plan.commands.append(handed)
         plan.intent, plan.slots = "HearthDeviceAction", {"action": handed.action}
         return plan
     for verb in [*([] if setting else frame.actions), *[v for v in frame.verbs if v in _ACTION_VERBS]]:
-        found = _action(device, verb, frame, areas, index)
+        found = action(device, verb, frame, areas, index)
         if isinstance(found, Issue):
             found.params.setdefault("device", name)
             return found
         if found is not None:
-            mode = _mode_with_action(device, frame, name)
+            mode = mode_with_action(device, frame, name)
             if isinstance(mode, Issue):
                 return mode
-            timed = _duration_with_action(device, frame, found, name)
+            timed = duration_with_action(device, frame, found, name)
             if isinstance(timed, Issue):
                 return timed
             plan.commands.extend([*mode, *timed, found])
@@ -148,90 +149,6 @@ _ACTION_ZH = {"start": "启动", "stop": "停止", "pause": "暂停", "dock": "�
 
 def _key(found: P.Found) -> tuple[str, str]:
     return found[0], found[1].name
-
-
-def _action(device: Device, verb: str, frame: Frame, areas: tuple[str, ...], index: HomeIndex) -> \
-        Command | Issue | None:
-    if (verb in ("start", "charge") and areas and device.type == "vacuum") or (verb == "start" and areas):
-        room = P.room_action(device)
-        if room is not None:
-            svc, action, arg = room
-            return Command(device.id, svc, action=action, args={arg: areas[0]})
-    found = P.find_action(device, verb, frame)
-    if found is None:
-        return None
-    args = P.action_args(device, found[0], found[1], frame)
-    if isinstance(args, tuple):
-        prop = device.spec.property(found[0], args[0])
-        low, high = (_whole(prop.range.min), _whole(prop.range.max)) if prop.range else ("?", "?")
-        return Issue("refused", "out_of_range", {"what": label(prop, frame.lang), "value": args[1], "low": low,
-                                                 "high": high})
-    return Command(device.id, found[0], action=found[1], args=args)
-
-
-def _mode_with_action(device: Device, frame: Frame, name: str) -> list[Command] | Issue:
-    """"Clean quietly", "用安静模式扫地": a mode said with an action is set first; one the device lacks is refused."""
-    named = ("type", "device", "core", "prop")
-    said = list(dict.fromkeys(v for m in frame.mentions if not any(m.has(k) for k in named)
-                              for v in m.values("value") if v not in ("START", "STOP")))
-    if not said:
-        return []
-    found = P.by_choice(device, said)
-    if found:
-        svc, prop, value = found[0]
-        return [Command(device.id, svc, property=prop.name, value=value)]
-    options = [c.description for _, p in device.spec.iter_properties() if p.writable for c in p.choices]
-    if not options:
-        return []
-    return Issue("refused", "no_choice", {"device": name, "value": said[0], "what": "", "options": ", ".join(options)})
-
-
-def _duration_with_action(device: Device, frame: Frame, action: Command, name: str) -> list[Command] | Issue:
-    """"Water the plants for 5 minutes": a length of time the action does not take sets the device's own timer."""
-    minutes = P.duration_minutes(frame)
-    if minutes is None or action.action is None or action.args:
-        return []
-    inputs = device.spec.services[action.service].actions[action.action].inputs
-    if any(P.time_unit(p) is not None for n in inputs if (p := device.spec.services[action.service].properties.get(n))):
-        return []
-    timers = [(s, p) for s, p in device.spec.iter_properties() if p.writable and P.time_unit(p) is not None]
-    if not timers:
-        return Issue("refused", "cannot", {"device": name, "action": "run for a set time",
-                                           "action_zh": "按时长运行"})
-    svc, prop = timers[0]
-    value = P.in_unit(prop, minutes)
-    try:
-        canonical = prop.validate(int(value) if prop.format is Format.INT and value.is_integer() else value)
-    except SpecError:
-        rng = prop.range
-        low, high = (_whole(rng.min), _whole(rng.max)) if rng else ("?", "?")
-        return Issue("refused", "out_of_range", {"device": name, "what": label(prop, frame.lang),
-                                                 "value": value_text(prop, _whole(value), frame.lang),
-                                                 "low": value_text(prop, low, frame.lang),
-                                                 "high": value_text(prop, high, frame.lang)})
-    return [Command(device.id, svc, property=prop.name, value=canonical)]
-
-
-_GIVING = frozenset({"give", "serve", "放", "出", "给"})
-
-
-def _handed_out(device: Device, frame: Frame) -> Command | None:
-    """"Give Mochi 3 portions", "出三份粮": an amount handed out now runs the action that takes it, not the setting.
-
-    Not when it is said per meal ("每顿多给一份") or set ("portions to 3").
-    """
-    if not frame.numbers or not frame.names or set(frame.verbs) & {"set", "up", "down"}:
-        return None
-    tokens = frame.tokens
-    if any(t in ("每", "per", "each") for t in tokens) or not any(t in _GIVING for t in tokens):
-        return None
-    for svc, spec in device.spec.services.items():
-        for action in spec.actions.values():
-            if any(n in action.inputs for n in frame.names):
-                args = P.action_args(device, svc, action.name, frame)
-                if isinstance(args, dict) and args:
-                    return Command(device.id, svc, action=action.name, args=args)
-    return None
 
 
 def _action_intent(verb: str, device: Device) -> str:
@@ -386,14 +303,10 @@ def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, n
         if rng is not None and isinstance(value, int | float) and not isinstance(value, bool):
             return Issue("refused", "out_of_range", {
                 "device": name, "what": what, "value": value_text(prop, value, frame.lang),
-                "low": value_text(prop, _whole(rng.min), frame.lang), "high": value_text(prop, _whole(rng.max),
+                "low": value_text(prop, whole(rng.min), frame.lang), "high": value_text(prop, whole(rng.max),
                                                                                           frame.lang)})
         return Issue("refused", "bad_value", {"device": name, "value": value, "why": str(exc)})
     return Command(device.id, svc, property=prop.name, value=canonical)
-
-
-def _whole(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else x
 
 
 def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current: Value | None) -> Value | Issue:
@@ -402,7 +315,7 @@ def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current:
     kelvin = prop.unit == "kelvin"
     if rng is not None and frame.flags & {"qwarmest", "qcoolest"} and number is None:
         warm_high = not kelvin
-        return _whole(rng.max if ("qwarmest" in frame.flags) == warm_high else rng.min)
+        return whole(rng.max if ("qwarmest" in frame.flags) == warm_high else rng.min)
     if kelvin and "temperature" in frame.props and "color-temperature" not in frame.props:
         sign = -sign  # a warmer light is a lower colour temperature
     if prop.choices:
@@ -416,11 +329,11 @@ def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current:
         relative = number.relative or (sign != 0 and not number.absolute and "set" not in frame.verbs)
         if relative and isinstance(current, int | float):
             return prop.clamp(current + (sign or 1) * number.value)
-        return _whole(number.value)
+        return whole(number.value)
     if rng is not None and "qmax" in frame.flags:
-        return _whole(rng.max)
+        return whole(rng.max)
     if rng is not None and "qmin" in frame.flags:
-        return _whole(rng.min)
+        return whole(rng.min)
     if rng is not None and "qhalf" in frame.flags:
         return prop.clamp(rng.max / 2 if rng.min <= rng.max / 2 else (rng.min + rng.max) / 2)
     if sign and isinstance(current, int | float):
