@@ -35,7 +35,8 @@ from hearth.core import Command, Notification
 from hearth.errors import RuleError
 
 if TYPE_CHECKING:
-    from hearth.automation._engine import Engine, Run
+    from hearth.automation._engine import Engine
+    from hearth.automation._run import Run
 
 _MAX_LOOPS = 10_000
 _KIND = {CommandAction: "command", SceneAction: "scene", DelayAction: "delay", WaitAction: "wait_for_trigger",

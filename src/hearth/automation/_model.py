@@ -129,6 +129,16 @@ class WebhookTrigger:
 
 
 @dataclass(frozen=True, slots=True)
+class MqttTrigger:
+    """A live message on a topic filter, whose payload (or JSON value at `path`) equals `payload` if given."""
+
+    topic: str
+    payload: str | None = None
+    path: tuple[str | int, ...] | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HubStartTrigger:
     """The hub finished starting."""
 
@@ -137,7 +147,7 @@ class HubStartTrigger:
 
 Trigger = (
     StateTrigger | NumericTrigger | TimeTrigger | CronTrigger | SunTrigger | ZoneTrigger | DistanceTrigger
-    | EventTrigger | PerceptionTrigger | WebhookTrigger | HubStartTrigger
+    | EventTrigger | PerceptionTrigger | WebhookTrigger | MqttTrigger | HubStartTrigger
 )
 
 

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError, model_validator
 
+from hearth.automation._compiler import dotted, explain, locate
 from hearth.automation._engine import Engine
-from hearth.automation._loader import dotted, explain, locate, read_yaml
+from hearth.automation._loader import read_yaml
 from hearth.automation._model import RuleSet
-from hearth.automation._schema import Duration, Scalar, Strict
+from hearth.automation._schema_base import Duration, Scalar, Strict
 from hearth.core import (
     AuditRecorded,
     DeviceEvent,

@@ -2,8 +2,9 @@
 
 The engine uses its own connection and tables in the hub's database file (WAL, autocommit): a row is written
 when a timer starts and deleted when it ends or is cancelled. A kill -9 leaves the row behind; the next start
-resumes it (see `Engine` for the late policy). Traces of recent runs are kept in the same file so
-`hearth rules trace` can show them after the hub has stopped.
+resumes it (see `_resume` for the late policy). Traces of recent runs are kept in the same file so
+`hearth rules trace` can show them after the hub has stopped, and so is the last moment the engine saw on its
+clock, from which time triggers missed while the hub was down are caught up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS automation_timers (
 CREATE TABLE IF NOT EXISTS automation_traces (
     rule TEXT NOT NULL, run INTEGER NOT NULL, started REAL NOT NULL, body TEXT NOT NULL, PRIMARY KEY (rule, run)
 );
+CREATE TABLE IF NOT EXISTS automation_clock (id INTEGER PRIMARY KEY CHECK (id = 0), seen REAL NOT NULL);
 """
 
 
@@ -47,6 +49,9 @@ class TimerRow:
 class TimerStore:
     """The automation tables of one SQLite file."""
 
+    # The clock mark's connection; a subclass that keeps its rows elsewhere has none and keeps no mark.
+    _marks: sqlite3.Connection | None = None
+
     def __init__(self, path: str | Path) -> None:
         try:
             self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -55,6 +60,7 @@ class TimerStore:
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the automation tables ({exc})") from exc
+        self._marks = self._db
 
     def put(self, row: TimerRow) -> None:
         """Record (or replace) a pending timer."""
@@ -90,6 +96,21 @@ class TimerStore:
         rows = self._db.execute("SELECT body FROM automation_traces WHERE rule = ? ORDER BY started DESC, run DESC "
                                 "LIMIT ?", (rule, limit)).fetchall()
         return [json.loads(body) for (body,) in reversed(rows)]
+
+    def mark_seen(self, when: float) -> None:
+        """Remember that every moment up to `when` has been handled."""
+        if self._marks is not None:
+            try:
+                self._marks.execute("INSERT OR REPLACE INTO automation_clock VALUES (0, ?)", (when,))
+            except sqlite3.Error as exc:
+                raise StoreError(f"automation clock: {exc}") from exc
+
+    def last_seen(self) -> float | None:
+        """The last moment marked (None when none was)."""
+        if self._marks is None:
+            return None
+        row = self._marks.execute("SELECT seen FROM automation_clock WHERE id = 0").fetchone()
+        return None if row is None else float(row[0])
 
     def close(self) -> None:
         """Close the connection."""
