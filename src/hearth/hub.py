@@ -132,7 +132,8 @@ def load_subsystems() -> None:
 
     for name in ("hearth.store.hub", "hearth.adapters.simulator.hub", "hearth.adapters.miio.hub",
                  "hearth.adapters.kuksa.hub", "hearth.adapters.mqtt.hub", "hearth.adapters.phone.hub",
-                 "hearth.adapters.vss_mqtt.hub", "hearth.automation.hub", "hearth.copilot.hub", "hearth.api.hub"):
+                 "hearth.adapters.vss_mqtt.hub", "hearth.automation.hub", "hearth.perception.hub",
+                 "hearth.copilot.hub", "hearth.api.hub"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
