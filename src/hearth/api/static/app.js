@@ -97,13 +97,14 @@ async function showLogin() {
 
 async function enter() {
   $("#who").textContent = `${S.me.name} · ${S.me.role}`;
+  // Wire the controls before showing them, so a click while the home loads is never lost.
+  document.querySelectorAll("#tabs button").forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
+  $("#ask-form").onsubmit = onAsk;
+  $("#history-window").onchange = () => drawHistory();
   $("#logout").hidden = false; $("#tabs").hidden = false; $("#app").hidden = false;
   S.home = await api("/api/home");
   $("#home-name").textContent = S.home.name;
   for (const d of await api("/api/devices")) { S.devices[d.id] = d; S.states[d.id] = d.state; }
-  document.querySelectorAll("#tabs button").forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
-  $("#ask-form").onsubmit = onAsk;
-  $("#history-window").onchange = () => drawHistory();
   renderAll();
   connect();
   loadAudit();
