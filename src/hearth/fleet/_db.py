@@ -34,12 +34,23 @@ class HomeRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PartitionMark:
+    """Where a partition stands after a batch: the offset, watermark and event count to commit under a lease."""
+
+    partition: int
+    epoch: int
+    offset: int
+    watermark: float
+    events: int
+
+
+@dataclass(frozen=True, slots=True)
 class RuntimeRow:
     """A home's clock and pending timers at a commit."""
 
     home: str
     clock: float
-    timers: list[dict[str, Any]]
+    timers: list[dict[str, Any]] | None  # None: unchanged since the home's last commit
 
 
 def _dumps(value: Any) -> str:
@@ -50,11 +61,19 @@ async def _init(conn: Any) -> None:
     await conn.set_type_codec("jsonb", encoder=_dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep(conn: Any) -> None:
+    # Hearth's queries leave no session state behind (no SET, LISTEN or session locks; transactions are closed
+    # by their context managers), so a connection goes back to the pool without asyncpg's reset round trip.
+    return None
+
+
 @contextlib.asynccontextmanager
 async def open_db(url: str, size: int = 8) -> AsyncIterator[FleetDb]:
     """Connect a pool, bring the schema up to date, and close the pool on exit."""
     try:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=size, init=_init, command_timeout=60)
+        # Fleet queries are short and many: compiling them (JIT) costs more than it saves.
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=size, init=_init, reset=_keep,
+                                         command_timeout=60, server_settings={"jit": "off"})
     except (OSError, asyncpg.PostgresError) as exc:
         raise FleetError(f"cannot connect to PostgreSQL at {url}: {exc}") from exc
     try:
@@ -139,35 +158,44 @@ class FleetDb:
     async def commit(self, partition: int, owner: str, epoch: int, offset: int, watermark: float, events: int,
                      runtimes: Iterable[RuntimeRow], changes: Sequence[tuple[str, Change]],
                      commands: Sequence[IssuedCommand]) -> None:
-        """Write one partition batch atomically with its offset; raise Fenced if the lease moved."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            status = await conn.execute(
-                "UPDATE fleet_partitions SET committed = $1, watermark = $2, events = events + $3, updated = now() "
-                "WHERE partition = $4 AND owner = $5 AND epoch = $6", offset, watermark, events, partition, owner,
-                epoch)
-            if status != "UPDATE 1":
-                raise Fenced(f"partition {partition} is no longer owned by {owner} (epoch {epoch})")
-            if changes:
-                await _write_changes(conn, changes)
-            if commands:
-                await conn.execute(
-                    "INSERT INTO audit (home, command_id, time, actor, device, service, target, value, partition) "
-                    "SELECT h, c, t, a, d, s, g, v::jsonb, $9::integer FROM unnest($1::text[], $2::text[], "
-                    "$3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) "
-                    "AS x(h, c, t, a, d, s, g, v) "
-                    "ON CONFLICT DO NOTHING",
-                    [c.home for c in commands], [c.id for c in commands], [c.time for c in commands],
-                    [c.actor for c in commands], [c.device for c in commands], [c.service for c in commands],
-                    [c.target for c in commands], [_dumps(c.value) for c in commands], partition)
-            rts = list(runtimes)
-            if rts:
-                await conn.execute(
-                    "INSERT INTO home_runtime (home, partition, clock, timers, has_timers) "
-                    "SELECT h, $2::integer, c, t::jsonb, jsonb_array_length(t::jsonb) > 0 "
-                    "FROM unnest($1::text[], $3::float8[], $4::text[]) AS x(h, c, t) "
-                    "ON CONFLICT (home) DO UPDATE SET partition = EXCLUDED.partition, clock = EXCLUDED.clock, "
-                    "timers = EXCLUDED.timers, has_timers = EXCLUDED.has_timers",
-                    [r.home for r in rts], partition, [r.clock for r in rts], [_dumps(r.timers) for r in rts])
+        """Write one partition's batch atomically with its offset; raise Fenced if the lease moved."""
+        await self.commit_batch(owner, [PartitionMark(partition, epoch, offset, watermark, events)],
+                                [(r, partition) for r in runtimes], changes, [(c, partition) for c in commands])
+
+    async def commit_batch(self, owner: str, marks: Sequence[PartitionMark],
+                           runtimes: Sequence[tuple[RuntimeRow, int]], changes: Sequence[tuple[str, Change]],
+                           commands: Sequence[tuple[IssuedCommand, int]],
+                           published: Sequence[tuple[str, str]] = ()) -> None:
+        """Write a worker batch over several partitions in one round trip, all or nothing; raise Fenced if any of
+        their leases moved. `published` marks earlier commands (home, id) the command stream has acknowledged."""
+        latest: dict[tuple[str, str, str, str], Change] = {}
+        for home, ch in changes:
+            latest[(home, ch.device, ch.service, ch.property)] = ch
+        try:
+            await self.pool.execute(
+                "SELECT hearth_commit($1, $2::integer[], $3::bigint[], $4::bigint[], $5::float8[], $6::bigint[], "
+                "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], "
+                "$13::text[], $14::text[], $15::text[], $16::text[], $17::float8[], $18::text[], "
+                "$19::text[], $20::text[], $21::float8[], $22::text[], $23::text[], $24::text[], $25::text[], "
+                "$26::text[], $27::integer[], $28::text[], $29::integer[], $30::float8[], $31::text[], "
+                "$32::boolean[], $33::text[], $34::text[])",
+                owner, [m.partition for m in marks], [m.epoch for m in marks], [m.offset for m in marks],
+                [m.watermark for m in marks], [m.events for m in marks],
+                [k[0] for k in latest], [k[1] for k in latest], [k[2] for k in latest], [k[3] for k in latest],
+                [_dumps(c.value) for c in latest.values()], [c.time for c in latest.values()],
+                [h for h, _ in changes], [c.device for _, c in changes], [c.service for _, c in changes],
+                [c.property for _, c in changes], [c.time for _, c in changes], [_dumps(c.value) for _, c in changes],
+                [c.home for c, _ in commands], [c.id for c, _ in commands], [c.time for c, _ in commands],
+                [c.actor for c, _ in commands], [c.device for c, _ in commands], [c.service for c, _ in commands],
+                [c.target for c, _ in commands], [_dumps(c.value) for c, _ in commands], [p for _, p in commands],
+                [r.home for r, _ in runtimes], [p for _, p in runtimes], [r.clock for r, _ in runtimes],
+                [None if r.timers is None else _dumps(r.timers) for r, _ in runtimes],
+                [bool(r.timers) for r, _ in runtimes], [h for h, _ in published], [c for _, c in published])
+        except asyncpg.PostgresError as exc:
+            if getattr(exc, "sqlstate", None) == "HF001":
+                raise Fenced(f"a partition lease of {owner} moved "
+                             f"(partitions {sorted(m.partition for m in marks)})") from exc
+            raise
 
     async def unpublished(self, partition: int) -> list[IssuedCommand]:
         """Committed commands of a partition not yet confirmed as published to NATS."""
@@ -223,6 +251,12 @@ class FleetDb:
         await self.pool.execute("UPDATE fleet_partitions SET owner = NULL, lease_until = '-infinity' "
                                 "WHERE partition = $1 AND owner = $2 AND epoch = $3", partition, worker, epoch)
 
+    async def owned(self, worker: str) -> dict[int, tuple[int, int, float]]:
+        """Partitions recorded as this worker's: partition → (epoch, committed offset, watermark)."""
+        rows = await self.pool.fetch("SELECT partition, epoch, committed, watermark FROM fleet_partitions "
+                                     "WHERE owner = $1", worker)
+        return {r["partition"]: (r["epoch"], r["committed"], r["watermark"]) for r in rows}
+
     async def free_partitions(self) -> list[int]:
         """Partitions nobody holds a live lease on."""
         rows = await self.pool.fetch("SELECT partition FROM fleet_partitions WHERE owner IS NULL OR "
@@ -257,21 +291,3 @@ class FleetDb:
                                                                r["service"], r["target"], r["value"], r["actor"]))
         return out
 
-
-async def _write_changes(conn: Any, changes: Sequence[tuple[str, Change]]) -> None:
-    latest: dict[tuple[str, str, str, str], Change] = {}
-    for home, ch in changes:
-        latest[(home, ch.device, ch.service, ch.property)] = ch
-    keys = list(latest)
-    await conn.execute(
-        "INSERT INTO state (home, device, service, prop, value, time) SELECT h, d, s, p, v::jsonb, t FROM unnest("
-        "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[]) AS x(h, d, s, p, v, t) "
-        "ON CONFLICT (home, device, service, prop) DO UPDATE "
-        "SET value = EXCLUDED.value, time = EXCLUDED.time",
-        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
-        [_dumps(latest[k].value) for k in keys], [latest[k].time for k in keys])
-    await conn.execute(
-        "INSERT INTO history (home, device, service, prop, time, value) SELECT h, d, s, p, t, v::jsonb FROM unnest("
-        "$1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS x(h, d, s, p, t, v)",
-        [h for h, _ in changes], [c.device for _, c in changes], [c.service for _, c in changes],
-        [c.property for _, c in changes], [c.time for _, c in changes], [_dumps(c.value) for _, c in changes])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from hearth.automation import RuleSet, parse_rules
@@ -24,15 +24,16 @@ class HomeCache:
         """A loaded home's runtime."""
         return self.runtimes.get(home)
 
-    async def load(self, homes: Iterable[str], partition: int, start: dict[str, float]) -> list[HomeRuntime]:
-        """Load and start the homes not yet in the cache; `start` gives a clock start for homes never run."""
-        missing = [h for h in dict.fromkeys(homes) if h not in self.runtimes]
+    async def load(self, homes: Mapping[str, tuple[int, float]]) -> list[HomeRuntime]:
+        """Load and start homes not yet in the cache: home → (partition, clock start if it never ran)."""
+        missing = [h for h in homes if h not in self.runtimes]
         if not missing:
             return []
         loaded: list[HomeRuntime] = []
         for row in await self._db.load_homes(missing):
             home, rules = await self._definition(row)
-            clock = row.clock if row.clock is not None else start.get(row.id, 0.0)
+            partition, start = homes[row.id]
+            clock = row.clock if row.clock is not None else start
             runtime = HomeRuntime(row.id, home, rules, clock, partition, state=_canonical(home, row.state),
                                   timers=MemoryTimers.rows_from_json(row.timers))
             await runtime.start()

@@ -1,31 +1,28 @@
-"""One owned partition: read its messages from JetStream from the committed offset, run them through the
-homes' engines, and commit state, history, commands, timers and the new offset in one transaction.
+"""A worker batch: messages of the partitions a worker owns, run through their homes' engines, then state,
+history, commands, timers and every touched partition's new offset committed in one round trip.
 
-Delivery is at-least-once and the effect exactly-once: the offset lives in PostgreSQL next to what the
+Delivery is at-least-once and the effect exactly-once: the offsets live in PostgreSQL next to what the
 messages caused, so a worker that takes a partition over resumes at the last commit and replays the rest;
 command ids do not depend on the worker, so a replayed command is written once (and JetStream's
-`Nats-Msg-Id` de-duplication publishes it once). A lease epoch fences a worker that lost its lease.
+`Nats-Msg-Id` de-duplication publishes it once). A lease epoch fences a worker that lost its lease: the whole
+batch is refused and the worker reloads what it still owns from the database.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import heapq
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js import JetStreamContext
-from nats.js import api as js_api
-from nats.js.errors import NotFoundError
-
-from hearth.fleet._db import FleetDb, RuntimeRow
+from hearth.fleet._consumer import Delivered
+from hearth.fleet._db import FleetDb, PartitionMark, RuntimeRow
 from hearth.fleet._homes import HomeCache
 from hearth.fleet._messages import BadMessage, Message, decode
+from hearth.fleet._publisher import Publisher
 from hearth.fleet._runtime import Change, HomeRuntime, IssuedCommand, settle
-from hearth.fleet._subjects import INGRESS_STREAM, command_subject, home_of, partition_subject
+from hearth.fleet._subjects import command_subject
 
 log = logging.getLogger(__name__)
 
@@ -42,76 +39,117 @@ class PartitionStats:
 
 @dataclass
 class Partition:
-    """A partition this worker holds: its lease epoch and where its committed offset stands."""
+    """A partition this worker holds a lease on: its epoch, committed offset and watermark, and where it stands
+    (`adopted` once its homes with timers are loaded; `lost` or `unwanted` when it must go)."""
 
     number: int
     epoch: int
     offset: int
     watermark: float
     stats: PartitionStats = field(default_factory=PartitionStats)
-    stopping: bool = False
-    _timers: list[tuple[float, str]] = field(default_factory=list)
+    adopted: bool = False
+    lost: bool = False
+    unwanted: bool = False
+    timers: list[tuple[float, str]] = field(default_factory=list)
 
-    def consumer(self) -> str:
-        """The JetStream consumer name for this partition."""
-        return f"part-{self.number}"
+    @property
+    def serving(self) -> bool:
+        """Whether its messages are read and run now."""
+        return self.adopted and not self.lost
 
 
-async def run_partition(part: Partition, worker: str, js: JetStreamContext, db: FleetDb, homes: HomeCache,
-                        batch: int = 500, ready: asyncio.Event | None = None) -> None:
-    """Serve one partition until `part.stopping` is set (after a commit) or the task is cancelled."""
+async def adopt(part: Partition, db: FleetDb, homes: HomeCache, publisher: Publisher) -> None:
+    """Start serving a partition: publish commands a previous owner may not have, load homes with timers."""
+    await homes.evict(part.number)
+    part.timers.clear()
+    await publish_commands(publisher, await db.unpublished(part.number))
+    waiting = {home: (part.number, 0.0) for home in await db.homes_with_timers(part.number)}
+    for runtime in await homes.load(waiting):
+        _watch(part, runtime)
+    part.adopted = True
+
+
+@dataclass
+class _Batch:
+    """What one batch did, per partition and overall."""
+
+    last_seq: dict[int, int] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    watermarks: dict[int, float] = field(default_factory=dict)
+    touched: dict[str, tuple[HomeRuntime, Partition]] = field(default_factory=dict)
+
+
+async def handle_batch(delivered: Sequence[Delivered], parts: dict[int, Partition], worker: str, db: FleetDb,
+                       homes: HomeCache, publisher: Publisher) -> int:
+    """Run and commit one batch; returns how many messages it handled (those already committed are skipped)."""
+    batch = _Batch()
+    parsed = _parse(delivered, parts, batch)
+    if not batch.counts:
+        return 0
+    missing: dict[str, tuple[int, float]] = {}
+    for part, home, message in parsed:
+        if message is not None and home not in missing and homes.get(home) is None:
+            missing[home] = (part.number, message.time)
+    if missing:
+        await homes.load(missing)
+    await _run(parsed, homes, batch)
+    for p in batch.counts:
+        await _fire_due(parts[p], homes, batch.watermarks[p], batch.touched)
+    await settle()
+    changes: list[tuple[str, Change]] = []
+    commands: list[tuple[IssuedCommand, int]] = []
+    rows: list[tuple[RuntimeRow, int]] = []
+    for home, (runtime, part) in batch.touched.items():
+        ch, issued = runtime.take()
+        changes.extend((home, c) for c in ch)
+        commands.extend((c, part.number) for c in issued)
+        rows.append((RuntimeRow(home, runtime.clock.now(), runtime.timers.take_json()), part.number))
+        _watch(part, runtime)
+    marks = [PartitionMark(p, parts[p].epoch, batch.last_seq[p], batch.watermarks[p], n)
+             for p, n in batch.counts.items()]
+    published = publisher.take_acked()
     try:
-        await _republish(part, js, db)
-        timer_homes = await db.homes_with_timers(part.number)
-        for runtime in await homes.load(timer_homes, part.number, {}):
-            _watch(part, runtime)
-        sub = await _subscribe(part, js)
-        if ready is not None:
-            ready.set()
-        while not part.stopping:
-            try:
-                msgs = await sub.fetch(batch, timeout=0.5)
-            except (NatsTimeout, TimeoutError):
-                continue
-            if msgs:
-                await _handle(part, worker, msgs, js, db, homes)
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-    finally:
-        await homes.evict(part.number)
+        await db.commit_batch(worker, marks, rows, changes, commands, published)
+    except BaseException:
+        publisher.acked[:0] = published  # still to be marked
+        raise
+    for mark in marks:
+        part = parts[mark.partition]
+        part.offset, part.watermark = mark.offset, mark.watermark
+        part.stats.events += mark.events
+        part.stats.batches += 1
+    for _, p in commands:
+        parts[p].stats.commands += 1
+    await publish_commands(publisher, [c for c, _ in commands])
+    return sum(batch.counts.values())
 
 
-async def _subscribe(part: Partition, js: JetStreamContext) -> JetStreamContext.PullSubscription:
-    name = part.consumer()
-    with contextlib.suppress(NotFoundError):
-        await js.delete_consumer(INGRESS_STREAM, name)  # a previous owner's position means nothing now
-    start = ({"deliver_policy": js_api.DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": part.offset + 1}
-             if part.offset > 0 else {"deliver_policy": js_api.DeliverPolicy.ALL})
-    await js.add_consumer(INGRESS_STREAM, js_api.ConsumerConfig(
-        durable_name=name, filter_subject=partition_subject(part.number), ack_policy=js_api.AckPolicy.NONE,
-        max_waiting=4, **start))
-    return await js.pull_subscribe_bind(durable=name, stream=INGRESS_STREAM)
-
-
-async def _handle(part: Partition, worker: str, msgs: list, js: JetStreamContext, db: FleetDb,  # type: ignore[type-arg]
-                  homes: HomeCache) -> None:
-    parsed: list[tuple[str, Message | None]] = []
-    first_time: dict[str, float] = {}
-    for msg in msgs:
-        _, home = home_of(msg.subject)
+def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _Batch
+           ) -> list[tuple[Partition, str, Message | None]]:
+    parsed: list[tuple[Partition, str, Message | None]] = []
+    last_seq, counts = batch.last_seq, batch.counts
+    for d in delivered:
+        home = d.subject.split(".", 2)[2]
+        part = parts.get(d.partition)
+        if part is None or not part.serving or d.seq <= last_seq.get(part.number, part.offset):
+            continue  # not ours (any more), or committed before the consumer was re-opened
+        last_seq[part.number] = d.seq
+        counts[part.number] = counts.get(part.number, 0) + 1
         try:
-            message: Message | None = decode(home, msg.data)
-            assert message is not None
-            first_time.setdefault(home, message.time)
+            message: Message | None = decode(home, d.data)
         except BadMessage as exc:
             log.warning("%s", exc)
             part.stats.bad += 1
             message = None
-        parsed.append((home, message))
-    await homes.load((h for h, m in parsed if m is not None and homes.get(h) is None), part.number, first_time)
-    touched: dict[str, HomeRuntime] = {}
-    watermark = part.watermark
-    for home, message in parsed:
+        parsed.append((part, home, message))
+    for p in counts:
+        batch.watermarks[p] = parts[p].watermark
+    return parsed
+
+
+async def _run(parsed: list[tuple[Partition, str, Message | None]], homes: HomeCache, batch: _Batch) -> None:
+    touched, watermarks = batch.touched, batch.watermarks
+    for part, home, message in parsed:
         runtime = homes.get(home)
         if runtime is None or message is None:
             continue
@@ -120,32 +158,15 @@ async def _handle(part: Partition, worker: str, msgs: list, js: JetStreamContext
         except Exception as exc:  # one home's bad reading must not stop its partition; it is logged and counted
             log.warning("home %s: %s", home, exc)
             part.stats.bad += 1
-        touched[home] = runtime
-        watermark = max(watermark, message.time)
-    await _fire_due(part, homes, watermark, touched)
-    await settle()
-    changes: list[tuple[str, Change]] = []
-    commands: list[IssuedCommand] = []
-    rows: list[RuntimeRow] = []
-    for home, runtime in touched.items():
-        ch, issued = runtime.take()
-        changes.extend((home, c) for c in ch)
-        commands.extend(issued)
-        rows.append(RuntimeRow(home, runtime.clock.now(), runtime.timers.to_json()))
-        _watch(part, runtime)
-    offset = msgs[-1].metadata.sequence.stream
-    await db.commit(part.number, worker, part.epoch, offset, watermark, len(msgs), rows, changes, commands)
-    part.offset, part.watermark = offset, watermark
-    part.stats.events += len(msgs)
-    part.stats.batches += 1
-    part.stats.commands += len(commands)
-    await _publish(js, commands)
-    await db.mark_published(commands)
+        touched[home] = (runtime, part)
+        if message.time > watermarks[part.number]:
+            watermarks[part.number] = message.time
 
 
-async def _fire_due(part: Partition, homes: HomeCache, watermark: float, touched: dict[str, HomeRuntime]) -> None:
+async def _fire_due(part: Partition, homes: HomeCache, watermark: float,
+                    touched: dict[str, tuple[HomeRuntime, Partition]]) -> None:
     """Move idle homes with timers due by the partition's watermark (their delays and holds fire on time)."""
-    heap = part._timers
+    heap = part.timers
     while heap and heap[0][0] <= watermark:
         _, home = heapq.heappop(heap)
         runtime = homes.get(home)
@@ -155,26 +176,18 @@ async def _fire_due(part: Partition, homes: HomeCache, watermark: float, touched
         if due is None or due > watermark:
             continue
         await runtime.advance_to(watermark)
-        touched[home] = runtime
+        touched[home] = (runtime, part)
 
 
 def _watch(part: Partition, runtime: HomeRuntime) -> None:
     due = runtime.next_due()
     if due is not None:
-        heapq.heappush(part._timers, (due, runtime.id))
+        heapq.heappush(part.timers, (due, runtime.id))
 
 
-async def _republish(part: Partition, js: JetStreamContext, db: FleetDb) -> None:
-    """Publish commands a previous owner committed but may not have published (de-duplicated by id)."""
-    pending = await db.unpublished(part.number)
-    await _publish(js, pending)
-    await db.mark_published(pending)
-
-
-async def _publish(js: JetStreamContext, commands: list[IssuedCommand]) -> None:
-    if not commands:
-        return
-    await asyncio.gather(*(js.publish(command_subject(c.home, c.device), json.dumps(
-        {"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value, "by": c.actor},
-        separators=(",", ":"), default=str).encode(), headers={"Nats-Msg-Id": f"{c.home}/{c.id}"})
-        for c in commands))
+async def publish_commands(publisher: Publisher, commands: Sequence[IssuedCommand]) -> None:
+    """Put commands on the command stream (acknowledged later; each is marked published with the next commit)."""
+    for c in commands:
+        payload = json.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value,
+                              "by": c.actor}, separators=(",", ":"), default=str).encode()
+        await publisher.publish(command_subject(c.home, c.device), payload, (c.home, c.id), f"{c.home}/{c.id}")

@@ -55,14 +55,24 @@ class MemoryTimers(TimerStore):
 
     def __init__(self, rows: Iterable[TimerRow] = ()) -> None:  # no SQLite file: rows live in the dict
         self.rows: dict[str, TimerRow] = {row.key: row for row in rows}
+        self.changed = False
 
     def put(self, row: TimerRow) -> None:
         """Record a pending timer."""
         self.rows[row.key] = row
+        self.changed = True
 
     def drop(self, key: str) -> None:
         """Forget a timer."""
-        self.rows.pop(key, None)
+        if self.rows.pop(key, None) is not None:
+            self.changed = True
+
+    def take_json(self) -> list[dict[str, Any]] | None:
+        """The rows as JSON if they changed since the last call, else None."""
+        if not self.changed:
+            return None
+        self.changed = False
+        return self.to_json()
 
     def pending(self) -> list[TimerRow]:
         """Every pending timer, soonest first."""

@@ -100,6 +100,58 @@ CREATE TABLE fleet_workers (
     stats     jsonb NOT NULL DEFAULT '{}'
 );
 """),
+    (2, """
+-- One round trip per worker batch: check every partition's lease, move the offsets and write what the
+-- messages caused, all or nothing. A moved lease raises HF001 and nothing of the batch is written.
+CREATE FUNCTION hearth_commit(
+    owner_ text, parts integer[], epochs bigint[], offsets bigint[], watermarks float8[], counts bigint[],
+    s_home text[], s_device text[], s_service text[], s_prop text[], s_value text[], s_time float8[],
+    h_home text[], h_device text[], h_service text[], h_prop text[], h_time float8[], h_value text[],
+    a_home text[], a_id text[], a_time float8[], a_actor text[], a_device text[], a_service text[],
+    a_target text[], a_value text[], a_part integer[],
+    r_home text[], r_part integer[], r_clock float8[], r_timers text[], r_has boolean[],
+    m_home text[], m_id text[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    moved integer;
+BEGIN
+    -- Not waiting for the WAL flush is safe here: a batch lost in a database crash is lost whole, offsets
+    -- included, and is replayed from JetStream with the same command ids.
+    PERFORM set_config('synchronous_commit', 'off', true);
+    UPDATE fleet_partitions f SET committed = x.o, watermark = x.w, events = f.events + x.n, updated = now()
+      FROM unnest(parts, epochs, offsets, watermarks, counts) AS x(p, ep, o, w, n)
+     WHERE f.partition = x.p AND f.owner = owner_ AND f.epoch = x.ep;
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    IF moved <> coalesce(cardinality(parts), 0) THEN
+        RAISE EXCEPTION 'a partition lease of % moved', owner_ USING ERRCODE = 'HF001';
+    END IF;
+    INSERT INTO state (home, device, service, prop, value, time)
+    SELECT h, d, s, p, v::jsonb, t FROM unnest(s_home, s_device, s_service, s_prop, s_value, s_time)
+        AS x(h, d, s, p, v, t)
+    ON CONFLICT (home, device, service, prop) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time;
+    INSERT INTO history (home, device, service, prop, time, value)
+    SELECT h, d, s, p, t, v::jsonb FROM unnest(h_home, h_device, h_service, h_prop, h_time, h_value)
+        AS x(h, d, s, p, t, v);
+    INSERT INTO audit (home, command_id, time, actor, device, service, target, value, partition)
+    SELECT h, c, t, a, d, s, g, v::jsonb, p
+      FROM unnest(a_home, a_id, a_time, a_actor, a_device, a_service, a_target, a_value, a_part)
+        AS x(h, c, t, a, d, s, g, v, p)
+    ON CONFLICT DO NOTHING;
+    INSERT INTO home_runtime (home, partition, clock, timers, has_timers)
+    SELECT h, p, c, t::jsonb, ht FROM unnest(r_home, r_part, r_clock, r_timers, r_has) AS x(h, p, c, t, ht)
+     WHERE t IS NOT NULL
+    ON CONFLICT (home) DO UPDATE SET partition = EXCLUDED.partition, clock = EXCLUDED.clock,
+        timers = EXCLUDED.timers, has_timers = EXCLUDED.has_timers;
+    -- timers unchanged since the last commit (NULL): only the clock moves, no JSON is parsed or rewritten
+    INSERT INTO home_runtime (home, partition, clock, timers, has_timers)
+    SELECT h, p, c, '[]'::jsonb, false FROM unnest(r_home, r_part, r_clock, r_timers) AS x(h, p, c, t)
+     WHERE t IS NULL
+    ON CONFLICT (home) DO UPDATE SET partition = EXCLUDED.partition, clock = EXCLUDED.clock;
+    UPDATE audit a SET published = true FROM unnest(m_home, m_id) AS x(h, c)
+     WHERE a.home = x.h AND a.command_id = x.c AND NOT a.published;
+END
+$fn$;
+"""),
 )
 
 VERSION = MIGRATIONS[-1][0]

@@ -18,6 +18,7 @@ from hearth.fleet._db import FleetDb, open_db
 from hearth.fleet._messages import Reading, encode
 from hearth.fleet._nats import FleetError, connect, ensure_streams
 from hearth.fleet._oracle import command_key, compare, run_oracle
+from hearth.fleet._publisher import Publisher
 from hearth.fleet._subjects import DEFAULT_PARTITIONS, ingress_subject, partition_of
 from hearth.fleet._synthetic import RULES_YAML, TEMPLATE, SyntheticFleet, home_yaml
 from hearth.model import parse_home
@@ -66,7 +67,7 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
             sub = await nc.subscribe("hearth.*.cmd.>", cb=on_command,
                                      pending_msgs_limit=1_000_000)
             began = time.perf_counter()
-            last_seq, lag = await _publish(js, readings, config.rate, count, sent_at, db, baseline, progress)
+            last_seq, lag = await _publish(nc, readings, config.rate, count, sent_at, db, baseline, progress)
             published = time.perf_counter()
             await _wait_committed(db, last_seq, config.timeout)
             done = time.perf_counter()
@@ -94,25 +95,22 @@ async def check_against_oracle(db: FleetDb, fleet: SyntheticFleet, readings: lis
     return compare(expected, actual)
 
 
-async def _publish(js: Any, readings: list[Reading], rate: float, partitions: int, sent_at: dict[str, float],
+async def _publish(nc: Any, readings: list[Reading], rate: float, partitions: int, sent_at: dict[str, float],
                    db: FleetDb, baseline: dict[int, int], progress: Progress | None
                    ) -> tuple[dict[int, int], list[int]]:
-    last_seq: dict[int, int] = {}
+    # Devices bring their own bytes: encoding happens before the clock starts, so the publisher measures NATS.
+    wire = [(ingress_subject(r.home), encode(r), partition_of(r.home, partitions), f"{r.home}/{r.id}")
+            for r in readings]
     lag: list[int] = []
-    pending: list[tuple[int, asyncio.Future[Any]]] = []
-    chunk = max(1, int(rate / 50))
-    began = time.perf_counter()
-    next_sample = began
-    for n, reading in enumerate(readings):
-        sent_at[reading.id] = time.perf_counter()
-        fut = await js.publish_async(ingress_subject(reading.home), encode(reading),
-                                     headers={"Nats-Msg-Id": f"{reading.home}/{reading.id}"})
-        pending.append((partition_of(reading.home, partitions), fut))
-        if (n + 1) % chunk == 0:
-            for part, done in pending:
-                ack = await done
-                last_seq[part] = max(last_seq.get(part, 0), ack.seq)
-            pending.clear()
+    chunk = max(1, min(2000, int(rate / 50)))
+    async with Publisher(nc) as publisher:
+        began = time.perf_counter()
+        next_sample = began
+        for n, (subject, payload, part, msg_id) in enumerate(wire):
+            sent_at[readings[n].id] = time.perf_counter()
+            await publisher.publish(subject, payload, part, msg_id)
+            if (n + 1) % chunk:
+                continue
             if progress is not None:
                 result = progress(n + 1, len(readings))
                 if result is not None:
@@ -123,12 +121,11 @@ async def _publish(js: Any, readings: list[Reading], rate: float, partitions: in
                 processed = sum(r["events"] - baseline.get(r["partition"], 0) for r in await db.leases())
                 lag.append(max(0, n + 1 - processed))
             ahead = began + (n + 1) / rate - now
-            if ahead > 0:
-                await asyncio.sleep(ahead)
-    for part, done in pending:
-        ack = await done
-        last_seq[part] = max(last_seq.get(part, 0), ack.seq)
-    return last_seq, lag
+            await asyncio.sleep(max(0.0, ahead))  # also lets acknowledgements in
+        await publisher.flush()
+    if publisher.errors:
+        raise FleetError(f"{len(publisher.errors)} readings were not stored: {publisher.errors[0]}")
+    return publisher.last_seq, lag
 
 
 async def _wait_committed(db: FleetDb, last_seq: dict[int, int], limit: float) -> None:

@@ -18,10 +18,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from hearth.fleet._consumer import IngressConsumer
 from hearth.fleet._db import Fenced, FleetDb, open_db
 from hearth.fleet._homes import HomeCache
 from hearth.fleet._nats import connect, ensure_streams
-from hearth.fleet._partition import Partition, run_partition
+from hearth.fleet._partition import Partition, adopt, handle_batch
+from hearth.fleet._publisher import Publisher
 from hearth.fleet._subjects import DEFAULT_PARTITIONS
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ class WorkerConfig:
     partitions: int = DEFAULT_PARTITIONS
     lease_ttl: float = 3.0
     heartbeat: float = 0.5
-    batch: int = 500
+    batch: int = 2000
     copilot: bool = True
 
 
@@ -47,78 +49,132 @@ class Worker:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
         self.id = config.worker_id or f"w-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.parts: dict[int, tuple[Partition, asyncio.Task[None]]] = {}
+        self.parts: dict[int, Partition] = {}
         self.started = asyncio.Event()
+        self._wanted: set[int] | None = None
+        self._changed = asyncio.Event()
+        self._consuming: frozenset[int] = frozenset()
+        self._homes: HomeCache | None = None
 
     async def run(self) -> None:
-        """Connect, then keep leases and partitions in step with the roster until cancelled."""
+        """Connect, then keep leases and the partitions' consumer in step with the roster until cancelled."""
         gc.set_threshold(50_000, 50, 100)  # many long-lived rule objects: fewer, cheaper collections
         cfg = self.config
         nc = await connect(cfg.nats_url, f"hearth-worker {self.id}")
         try:
-            async with open_db(cfg.pg_url) as db, asyncio.TaskGroup() as tasks:
+            async with open_db(cfg.pg_url) as db, Publisher(nc) as publisher, asyncio.TaskGroup() as tasks:
                 count = await db.setup_partitions(cfg.partitions)
                 js = nc.jetstream()
                 await ensure_streams(js, count)
-                homes = HomeCache(db)
+                homes = self._homes = HomeCache(db)
+                consumer = IngressConsumer(nc, js, cfg.batch)
                 if cfg.copilot:
                     from hearth.fleet._copilot import serve_copilot
 
                     tasks.create_task(serve_copilot(nc, db), name="copilot")
+                leases = tasks.create_task(self._lease_loop(db, count), name="leases")
                 try:
-                    await self._lease_loop(db, js, homes, tasks, count)
+                    await self._serve(consumer, db, homes, publisher)
                 finally:
-                    for part, task in self.parts.values():
-                        task.cancel()
+                    leases.cancel()
+                    with contextlib.suppress(Exception):
+                        await consumer.close()
+                    for part in self.parts.values():
                         await db.release(part.number, self.id, part.epoch)
                     with contextlib.suppress(Exception):
                         await db.leave(self.id)
         finally:
             await nc.close()
 
-    async def _lease_loop(self, db: FleetDb, js: Any, homes: HomeCache, tasks: asyncio.TaskGroup, count: int) -> None:
+    async def _lease_loop(self, db: FleetDb, count: int) -> None:
         cfg = self.config
         while True:
-            await db.heartbeat(self.id, socket.gethostname(), os.getpid(), self.stats(homes))
-            self._reap()
-            held = await db.renew(self.id, {p: part.epoch for p, (part, _) in self.parts.items()}, cfg.lease_ttl)
-            for p in [p for p in self.parts if p not in held]:
-                log.warning("%s lost the lease on partition %d", self.id, p)
-                self.parts.pop(p)[1].cancel()
+            await db.heartbeat(self.id, socket.gethostname(), os.getpid(), self.stats())
+            held = await db.renew(self.id, {p: part.epoch for p, part in self.parts.items() if not part.lost},
+                                  cfg.lease_ttl)
+            for p, part in self.parts.items():
+                if not part.lost and p not in held:
+                    log.warning("%s lost the lease on partition %d", self.id, p)
+                    part.lost = True
+                    self._changed.set()
             live = await db.live_workers(cfg.lease_ttl)
             if self.id not in live:
                 live = sorted([*live, self.id])
             index, n = live.index(self.id), len(live)
             wanted = {p for p in range(count) if p % n == index}
-            for p in [p for p in self.parts if p not in wanted]:
-                part, _task = self.parts[p]
-                part.stopping = True  # let it finish its batch and commit; released once it has stopped
+            for p, part in self.parts.items():
+                if part.unwanted != (p not in wanted):
+                    part.unwanted = p not in wanted  # given up after the batch in hand is committed
+                    self._changed.set()
             missing = [p for p in wanted if p not in self.parts]
             for number, epoch, offset, watermark in await db.claim(missing, self.id, cfg.lease_ttl) if missing else []:
-                part = Partition(number, epoch, offset, watermark)
-                task = tasks.create_task(self._serve(part, js, db, homes), name=f"partition {number}")
-                self.parts[number] = (part, task)
-            if len(self.parts) == len(wanted) and all(p in self.parts for p in wanted):
-                self.started.set()
+                self.parts[number] = Partition(number, epoch, offset, watermark)
+                self._changed.set()
+            if wanted != self._wanted:
+                self._wanted = wanted
+                self._changed.set()
             await asyncio.sleep(cfg.heartbeat)
 
-    async def _serve(self, part: Partition, js: Any, db: FleetDb, homes: HomeCache) -> None:
-        try:
-            await run_partition(part, self.id, js, db, homes, self.config.batch)
-        except Fenced as exc:
-            log.warning("%s", exc)
-            return
-        except Exception:  # a failing partition is released and retried, never takes the worker down
-            log.exception("partition %d failed", part.number)
-        await db.release(part.number, self.id, part.epoch)
+    async def _serve(self, consumer: IngressConsumer, db: FleetDb, homes: HomeCache, publisher: Publisher) -> None:
+        while True:
+            if self._changed.is_set():
+                await self._reconfigure(consumer, db, homes, publisher)
+            if not self._consuming:
+                await self._idle(db, publisher)
+                continue
+            delivered = await consumer.take(0.05)
+            try:
+                if not delivered or not await handle_batch(delivered, self.parts, self.id, db, homes, publisher):
+                    await self._idle(db, publisher, wait=False)
+            except Fenced as exc:
+                log.warning("%s", exc)
+                await consumer.close()
+                await self._reload(db, homes)
 
-    def _reap(self) -> None:
-        for p in [p for p, (_, task) in self.parts.items() if task.done()]:
-            self.parts.pop(p)
+    async def _idle(self, db: FleetDb, publisher: Publisher, wait: bool = True) -> None:
+        acked = publisher.take_acked()
+        if acked:
+            await db.commit_batch(self.id, [], [], [], [], acked)
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), self.config.heartbeat)
 
-    def stats(self, homes: HomeCache) -> dict[str, Any]:
+    async def _reconfigure(self, consumer: IngressConsumer, db: FleetDb, homes: HomeCache,
+                           publisher: Publisher) -> None:
+        """Between batches: drop lost partitions, release unwanted ones, adopt new ones, re-open the consumer."""
+        self._changed.clear()
+        for p, part in list(self.parts.items()):
+            if part.lost or part.unwanted:
+                if not part.lost:
+                    await db.release(p, self.id, part.epoch)
+                del self.parts[p]
+                await homes.evict(p)
+            elif not part.adopted:
+                await adopt(part, db, homes, publisher)
+        serving = frozenset(p for p, part in self.parts.items() if part.serving)
+        if serving != self._consuming:
+            await consumer.open({p: self.parts[p].offset for p in serving})
+            self._consuming = serving
+        if self._wanted is not None and self._wanted <= serving:
+            self.started.set()
+
+    async def _reload(self, db: FleetDb, homes: HomeCache) -> None:
+        """After a refused commit: every home in memory is ahead of the database; reload what is still ours."""
+        owned = await db.owned(self.id)
+        for p, part in list(self.parts.items()):
+            await homes.evict(p)
+            row = owned.get(p)
+            if row is None or row[0] != part.epoch:
+                del self.parts[p]
+                continue
+            part.offset, part.watermark, part.adopted = row[1], row[2], False
+        self._consuming = frozenset()
+        self._changed.set()
+
+    def stats(self) -> dict[str, Any]:
         """Counters for `hearth fleet status`."""
-        parts = [part for part, _ in self.parts.values()]
-        return {"partitions": sorted(p.number for p in parts), "homes": len(homes.runtimes),
+        parts = list(self.parts.values())
+        homes = self._homes
+        return {"partitions": sorted(p.number for p in parts), "homes": len(homes.runtimes) if homes else 0,
                 "events": sum(p.stats.events for p in parts), "commands": sum(p.stats.commands for p in parts),
-                "bad": sum(p.stats.bad for p in parts), "unknown_homes": homes.unknown}
+                "bad": sum(p.stats.bad for p in parts), "unknown_homes": homes.unknown if homes else 0}

@@ -1,0 +1,161 @@
+"""A worker's pull consumers, one per partition it owns, read through one inbox subscription.
+
+Pull requests are sent ahead so the next messages arrive while the worker handles the current ones; a
+callback appends them to one buffer. The buffer is bounded by what was asked for: a partition asks for more
+only while fewer than its share of `batch` are buffered or still owed by the server, so a slow worker holds
+at most about two batches in memory and the rest waits in the stream.
+
+Requests expire after `expires` seconds (the server answers 408 then), so an idle partition asks again once
+a second; a 409 (consumer deleted, too many waiting requests) drops the books and asks afresh. (One consumer
+over many filter subjects would need fewer requests, but costs the server far more CPU per message.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js import api as js_api
+from nats.js.errors import NotFoundError
+
+from hearth.fleet._subjects import INGRESS_STREAM, partition_subject
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """One stored ingress message: its stream sequence, stored subject and payload."""
+
+    seq: int
+    partition: int
+    subject: str
+    data: bytes
+
+
+def stream_seq(msg: Msg) -> int:
+    """The stream sequence of a delivered message, read from its reply subject (without building metadata)."""
+    reply = msg.reply
+    tokens = reply.split(".")
+    if len(tokens) == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+        return int(tokens[5])
+    return int(msg.metadata.sequence.stream)  # the longer form with domain and account hash
+
+
+class IngressConsumer:
+    """Pull messages of the owned partitions from their offsets on; `take` hands over what has arrived."""
+
+    def __init__(self, nc: Client, js: JetStreamContext, batch: int = 2000, expires: float = 1.0) -> None:
+        self._nc = nc
+        self._js = js
+        self.batch = batch
+        self.expires = expires
+        self._buffer: list[Delivered] = []
+        self._held: dict[int, int] = {}  # per partition: messages buffered
+        self._owed: dict[int, deque[int]] = {}  # per partition, per open request: messages still to come
+        self._arrived = asyncio.Event()
+        self._sub: Any = None
+        self._inbox = ""
+
+    @property
+    def partitions(self) -> set[int]:
+        """The partitions being read."""
+        return set(self._owed)
+
+    def _share(self) -> int:
+        return max(50, self.batch // max(1, len(self._owed)))
+
+    async def open(self, offsets: Mapping[int, int]) -> None:
+        """Read exactly these partitions, each resuming after its given committed offset."""
+        if self._sub is None:
+            self._inbox = self._nc.new_inbox()
+            self._sub = await self._nc.subscribe(self._inbox + ".*", cb=self._on_msg, pending_msgs_limit=1 << 20)
+        for p in [p for p in self._owed if p not in offsets]:
+            await self._drop(p)
+        for p, offset in offsets.items():
+            if p not in self._owed:
+                await self._add(p, offset)
+
+    async def close(self) -> None:
+        """Stop pulling and delete the consumers; buffered messages are dropped (they are re-read from offsets)."""
+        for p in list(self._owed):
+            await self._drop(p)
+        if self._sub is not None:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                await self._sub.unsubscribe()
+            self._sub = None
+
+    async def _add(self, partition: int, offset: int) -> None:
+        name = f"part-{partition}"
+        with contextlib.suppress(NotFoundError):
+            await self._js.delete_consumer(INGRESS_STREAM, name)  # a previous owner's position means nothing now
+        start = ({"deliver_policy": js_api.DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": offset + 1}
+                 if offset > 0 else {"deliver_policy": js_api.DeliverPolicy.ALL})
+        await self._js.add_consumer(INGRESS_STREAM, js_api.ConsumerConfig(
+            durable_name=name, filter_subject=partition_subject(partition), ack_policy=js_api.AckPolicy.NONE,
+            max_waiting=16, **start))
+        self._owed[partition] = deque()
+        self._held[partition] = 0
+        await self._ask(partition)
+
+    async def _drop(self, partition: int) -> None:
+        del self._owed[partition]
+        self._held.pop(partition, None)
+        self._buffer = [d for d in self._buffer if d.partition != partition]
+
+    async def take(self, wait: float) -> list[Delivered]:
+        """Messages that arrived (each partition's in stream order); waits up to `wait` s for the first one."""
+        if not self._buffer and self._owed:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), wait)
+        out, self._buffer = self._buffer, []
+        for p in self._held:
+            self._held[p] = 0
+        for p in list(self._owed):
+            await self._ask(p)
+        return out
+
+    async def _ask(self, partition: int) -> None:
+        owed, share = self._owed.get(partition), self._share()
+        if owed is None:
+            return
+        while self._held[partition] + sum(owed) < share and len(owed) < 3:
+            owed.append(share)
+            await self._nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{INGRESS_STREAM}.part-{partition}",
+                                   b'{"batch":%d,"expires":%d}' % (share, int(self.expires * 1e9)),
+                                   reply=f"{self._inbox}.{partition}")
+
+    async def _on_msg(self, msg: Msg) -> None:
+        if msg.reply:
+            _, number, _ = msg.subject.split(".", 2)
+            partition = int(number)
+            owed = self._owed.get(partition)
+            if owed is None:
+                return  # a partition just given up
+            self._buffer.append(Delivered(stream_seq(msg), partition, msg.subject, msg.data))
+            self._held[partition] += 1
+            if owed:
+                owed[0] -= 1
+                if owed[0] <= 0:
+                    owed.popleft()
+            self._arrived.set()
+            return
+        partition = int(msg.subject.rsplit(".", 1)[1])
+        owed = self._owed.get(partition)
+        if owed is None:
+            return
+        status = msg.headers.get("Status", "") if msg.headers else ""
+        if status in ("404", "408"):  # the oldest open request ended
+            if owed:
+                owed.popleft()
+        elif status == "409":
+            owed.clear()
+        else:
+            return  # heartbeats and other notices
+        await self._ask(partition)

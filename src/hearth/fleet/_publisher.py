@@ -1,0 +1,109 @@
+"""Publish to JetStream without awaiting each acknowledgement: acks come back on one inbox subscription, and at
+most `window` messages are unacknowledged at a time (the publisher waits for room, never queues without bound).
+
+Each message carries a tag; `acked` collects the tags of confirmed messages and `last_seq` the highest stream
+sequence confirmed per integer tag (the simulator tags readings with their partition to know when workers are
+done; a worker tags commands with their audit keys to mark them published).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from typing import Any
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from hearth.fleet._nats import FleetError
+
+log = logging.getLogger(__name__)
+
+
+class Publisher:
+    """Windowed JetStream publishing over one NATS connection (an async context manager)."""
+
+    def __init__(self, nc: Client, window: int = 8192, timeout: float = 30.0) -> None:
+        self._nc = nc
+        self.window = window
+        self.timeout = timeout
+        self._prefix = ""
+        self._sub: Any = None
+        self._ids = itertools.count()
+        self._pending: dict[str, Any] = {}
+        self._room = asyncio.Event()
+        self._room.set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.acked: list[Any] = []
+        self.last_seq: dict[int, int] = {}
+        self.errors: list[str] = []
+
+    async def __aenter__(self) -> Publisher:
+        self._prefix = self._nc.new_inbox()
+        self._sub = await self._nc.subscribe(self._prefix + ".*", cb=self._on_ack, pending_msgs_limit=1 << 20)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+            self._sub = None
+
+    @property
+    def pending(self) -> int:
+        """Messages published and not yet acknowledged."""
+        return len(self._pending)
+
+    async def publish(self, subject: str, payload: bytes, tag: Any, msg_id: str | None = None) -> None:
+        """Publish one message (de-duplicated by `msg_id` when given); waits only while the window is full."""
+        if len(self._pending) >= self.window:
+            await self._wait(self._room, "room in the publish window")
+        token = f"{self._prefix}.{next(self._ids)}"
+        self._pending[token] = tag
+        self._idle.clear()
+        if len(self._pending) >= self.window:
+            self._room.clear()
+        await self._nc.publish(subject, payload, reply=token,
+                               headers={"Nats-Msg-Id": msg_id} if msg_id is not None else None)
+
+    async def flush(self) -> None:
+        """Wait until every published message is acknowledged (or failed)."""
+        await self._nc.flush()
+        await self._wait(self._idle, "acknowledgements")
+
+    async def _wait(self, event: asyncio.Event, what: str) -> None:
+        try:
+            await asyncio.wait_for(event.wait(), self.timeout)
+        except TimeoutError as exc:
+            raise FleetError(f"JetStream did not acknowledge {self.pending} messages within {self.timeout:g}s "
+                             f"(waiting for {what})") from exc
+
+    async def _on_ack(self, msg: Msg) -> None:
+        tag = self._pending.pop(msg.subject, None)
+        if tag is None:
+            return
+        try:
+            ack = json.loads(msg.data) if msg.data else {}
+        except ValueError:
+            ack = {}
+        if "seq" in ack and "error" not in ack:
+            self.acked.append(tag)
+            if isinstance(tag, int):
+                seq = int(ack["seq"])
+                if seq > self.last_seq.get(tag, 0):
+                    self.last_seq[tag] = seq
+        else:  # an error ack or a status (no stream listening): the message was not stored
+            status = msg.headers.get("Status") if msg.headers else None
+            self.errors.append(str(ack.get("error") or status or "no acknowledgement"))
+            log.warning("JetStream refused a message: %s", self.errors[-1])
+        if len(self._pending) < self.window:
+            self._room.set()
+        if not self._pending:
+            self._idle.set()
+
+    def take_acked(self) -> list[Any]:
+        """Tags confirmed since the last call."""
+        acked, self.acked = self.acked, []
+        return acked
