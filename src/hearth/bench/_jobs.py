@@ -33,6 +33,7 @@ class Job:
     figures: tuple[str, ...]
     measure: Measure
     module: str | None = None
+    default: bool = True  # False: runs only when its section is asked for (it starts servers, takes minutes)
 
 
 def _size(quick: bool, full: int, small: int) -> int:
@@ -150,6 +151,26 @@ def _copilot(quick: bool) -> tuple[Figures, Figures]:
     return figures, {"utterances": n, "result": _plain(result)}
 
 
+def _fleet(quick: bool) -> tuple[Figures, Figures]:
+    bench = _optional("hearth.fleet._bench", "bench_fleet")
+    homes, events = _size(quick, 10_000, 500), _size(quick, 60_000, 5_000)
+    result = bench(homes=homes, events=events, latency_rate=_size(quick, 2_000, 500))
+    one, two = result.get("workers_1") or {}, result.get("workers_2") or {}
+    paced = one.get("paced") or {}
+    figures = {
+        "fleet_events_per_s_1_worker": pick(one, "events_per_s"),
+        "fleet_events_per_s_2_workers": pick(two, "events_per_s"),
+        "fleet_speedup_2_workers": pick(result, "speedup_2_workers"),
+        "fleet_events_per_worker_cpu_s": pick(one, "events_per_worker_cpu_s"),
+        "fleet_p50_ms": pick(paced, "p50_latency_ms"),
+        "fleet_p99_ms": pick(paced, "p99_latency_ms"),
+        "fleet_max_lag_events": pick(paced, "max_lag_events"),
+        "fleet_bytes_per_home": pick(one, "bytes_per_home"),
+        "fleet_failover_s": pick(result, "failover_s"),
+    }
+    return figures, {"result": _plain(result)}
+
+
 def _automation_jobs() -> list[Job]:
     jobs = []
     for rules in (1_000, 10_000):
@@ -177,6 +198,10 @@ JOBS: tuple[Job, ...] = (
         "hearth.automation._bench"),
     Job("copilot", "copilot", "copilot batch", ("copilot_utterances_per_s", "copilot_p50_ms", "copilot_p99_ms"),
         _copilot, "hearth.copilot._bench"),
+    Job("fleet", "fleet", "fleet: NATS JetStream + PostgreSQL, 1 and 2 workers",
+        ("fleet_events_per_s_1_worker", "fleet_events_per_s_2_workers", "fleet_speedup_2_workers",
+         "fleet_events_per_worker_cpu_s", "fleet_p50_ms", "fleet_p99_ms", "fleet_max_lag_events",
+         "fleet_bytes_per_home", "fleet_failover_s"), _fleet, "hearth.fleet._bench", default=False),
 )
 
 SECTIONS: dict[str, tuple[str, ...]] = {

@@ -21,8 +21,13 @@ def bench(
     only: Annotated[
         list[str] | None, typer.Option("--only", help=f"Run only these sections: {', '.join(SECTIONS)}.")
     ] = None,
+    fleet: Annotated[
+        bool, typer.Option("--fleet", help="Also run the fleet section (starts NATS, uses PostgreSQL; minutes).")
+    ] = False,
 ) -> None:
     """Measure bus, state store, persistence, memory, home loading, automations and copilot speed."""
+    if fleet:
+        only = [*(only or [j.section for j in JOBS if j.default]), "fleet"]
     try:
         jobs = select(only)
     except ValueError as exc:
@@ -51,7 +56,7 @@ def bench(
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    if unit in ("MB", "ms", "s"):
+    if unit in ("MB", "ms", "s", "x"):
         return f"{value:,.3g} {unit}" if value < 10 else f"{value:,.0f} {unit}"
     return f"{value:,.0f}/s" if unit.endswith("/s") else f"{value:,.0f} {unit}"
 

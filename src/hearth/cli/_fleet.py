@@ -41,7 +41,7 @@ def worker(
     = DEFAULT_PARTITIONS,
     lease_ttl: Annotated[float, typer.Option(help="Seconds a lease lasts without renewal (failover time).")] = 3.0,
     heartbeat: Annotated[float, typer.Option(help="Seconds between lease renewals.")] = 0.5,
-    batch: Annotated[int, typer.Option(help="Messages per partition batch (one transaction).")] = 500,
+    batch: Annotated[int, typer.Option(help="Messages per worker batch (one commit).")] = 2000,
     worker_id: Annotated[str, typer.Option("--id", help="Worker id (default: host, pid and a random suffix).")] = "",
     copilot: Annotated[bool, typer.Option(help="Also serve copilot requests (hearth.<home>.ask).")] = True,
 ) -> None:

@@ -1,9 +1,10 @@
-"""`bench_fleet`: end-to-end events/s with 1 and 2 workers, latency, lag and failover time, on a private NATS
-server and a throwaway PostgreSQL database."""
+"""`bench_fleet`: end-to-end events/s with 1 and 2 workers, latency under a paced load, lag, worker CPU and
+memory per active home, and failover time, on a private NATS server and a throwaway PostgreSQL database."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -14,15 +15,41 @@ from hearth.fleet._pgtest import throwaway_database
 from hearth.fleet._simulate import SimulationConfig, simulate
 
 
-async def bench_fleet_async(homes: int = 10_000, events: int = 60_000, rate: float = 50_000.0,
-                            partitions: int = 32, workers: tuple[int, ...] = (1, 2), check: bool = False,
-                            failover: bool = True) -> dict[str, Any]:
+def _cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+async def bench_fleet_async(homes: int = 10_000, events: int = 60_000, rate: float = 100_000.0,
+                            partitions: int = 32, workers: tuple[int, ...] = (1, 2), latency_rate: float = 2_000.0,
+                            check: bool = False, failover: bool = True) -> dict[str, Any]:
     """Measure the fleet; every server and worker it starts is stopped before it returns."""
     report: dict[str, Any] = {"homes": homes, "events": events, "partitions": partitions}
     for count in workers:
         async with run_nats_server() as server, throwaway_database() as pg, \
-                local_workers(server.url, pg, partitions, count):
+                local_workers(server.url, pg, partitions, count) as pool:
+            pids = [w.pid for w in pool.workers]
+            cpu, rss = [_cpu_s(p) for p in pids], [_rss_bytes(p) for p in pids]
             figures = await simulate(server.url, pg, SimulationConfig(homes, 5, rate, events, 1, partitions, check))
+            used = sum(_cpu_s(p) - c for p, c in zip(pids, cpu, strict=True))
+            figures["worker_cpu_s"] = round(used, 2)
+            figures["events_per_worker_cpu_s"] = round(figures["events"] / used) if used else None
+            figures["bytes_per_home"] = round(sum(_rss_bytes(p) - r for p, r in zip(pids, rss, strict=True)) / homes)
+            if count == 1 and latency_rate:
+                paced = await simulate(server.url, pg, SimulationConfig(
+                    homes, 5, latency_rate, int(latency_rate * 10), 2, partitions, False))
+                figures["paced"] = {k: paced[k] for k in ("events", "events_per_s", "max_lag_events",
+                                                          "p50_latency_ms", "p99_latency_ms")}
+                figures["paced"]["rate"] = latency_rate
             report[f"workers_{count}"] = figures
     one, two = report.get("workers_1"), report.get("workers_2")
     if one and two:
