@@ -120,6 +120,7 @@ class HomeIndex:
             self._add_device(table, dev)
         self._add_custom_words(table)
         self._add_custom_names(table)
+        self._place_types_as_areas(table)
         self.phrases: Mapping[tuple[str, ...], tuple[Meaning, ...]] = {k: tuple(v) for k, v in table.items()}
         self.maxlen = max(len(k) for k in self.phrases)
         vocab = {tok for key in self.phrases for tok in key if tok.isascii() and tok.isalpha()}
@@ -139,6 +140,7 @@ class HomeIndex:
                         for _, place in meanings:
                             if area.id not in self.place_areas[place]:
                                 self.place_areas[place].append(area.id)
+        self._add_related_places()
         heads: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for area in home.areas.values():
             for key in self._names(area.name, area.aliases):
@@ -169,6 +171,32 @@ class HomeIndex:
         for zone in home.zones.values():
             for key in self._names(zone.name, zone.aliases):
                 table[key].append((ZONE, zone.id))
+
+    def _add_related_places(self) -> None:
+        # A kind of room the home lacks reaches the nearest kind it has ("书房" → the den, "院子" → the patio).
+        found = {place: list(ids) for place, ids in self.place_areas.items() if ids}
+        kinds: dict[str, set[str]] = defaultdict(set)
+        for place, ids in found.items():
+            for area_id in ids:
+                kinds[area_id].add(place)
+        for place, others in self.lex.place_related.items():
+            if found.get(place):
+                continue
+            for other in others:
+                only = [a for a in found.get(other, ()) if kinds[a] == {other}]
+                if only:
+                    self.place_areas[place] = only
+                    break
+
+    def _place_types_as_areas(self, table: dict[tuple[str, ...], list[Meaning]]) -> None:
+        # "车库的灯" where the garage is called "Garage": the room word names the room, not the garage door.
+        for meanings in table.values():
+            if not any(k == TYPE for k, _ in meanings) or any(k == AREA for k, _ in meanings):
+                continue
+            for kind, place in list(meanings):
+                found = self.place_areas.get(place, []) if kind == PLACE else []
+                if len(found) == 1:
+                    meanings.append((AREA, found[0]))
 
     def _area_keys(self, area_id: str | None) -> list[tuple[str, ...]]:
         if area_id is None or area_id not in self.home.areas:

@@ -75,6 +75,7 @@ class Lexicon:
     brands: Mapping[str, CarBrand] = field(default_factory=dict)
     custom_props: tuple[CustomWords, ...] = ()
     custom_actions: tuple[CustomWords, ...] = ()
+    place_related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -141,9 +142,11 @@ def lexicon() -> Lexicon:
     for group, words in _load("misc").items():
         for word in words:
             table.add(_s(word), (MISC, group))
-    for place in _load("places")["places"]:
+    places = _load("places")
+    for place in places["places"]:
         for word in place:
             table.add(str(word), (PLACE, str(place[0])))
+    related = {str(k): tuple(map(str, v or ())) for k, v in places.get("related", {}).items()}
     brands: dict[str, CarBrand] = {}
     type_words[OTHER_CAR] = [phrase_tokens("car of that make"), phrase_tokens("这个品牌的车")]
     for brand, entry in _load("brands").items():
@@ -158,4 +161,4 @@ def lexicon() -> Lexicon:
                             for name, entry in custom[section].items()) for section in ("properties", "actions"))
     phrases = {k: tuple(v) for k, v in table.phrases.items()}
     return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()}, brands, props,
-                   actions)
+                   actions, related)
