@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from hearth.copilot._copilot import AskResult, Copilot
 
 Snapshot = Mapping[tuple[str, str, str], Value]
-RuleSink = Callable[[Mapping[str, Any], str], Awaitable[str]]
+RuleSink = Callable[[Mapping[str, Any], str, list[dict[str, Any]]], Awaitable[str]]
+# Camera sightings from a sentence get the same false-alarm controls as a written camera rule: seen in most
+# frames over a few seconds, then quiet for a while.
+_SIGHTING = {"confirm": {"seconds": 3.0, "share": 0.6}, "cooldown": 300.0}
 INTENT = "HearthRuleFromText"
 _RULE_ROLES = frozenset({"admin", "adult"})
 _IMPERATIVE = frozenset({
@@ -61,6 +64,18 @@ def looks_like_rule(text: str, lang: Lang) -> bool:
                           r"as soon as)\b", norm))
 
 
+def camera_side(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """Turn camera sightings in a rule's triggers into camera rules (with false-alarm controls) it listens to."""
+    made = []
+    for trigger in rule["triggers"]:
+        if trigger.get("trigger") == "perception" and trigger.get("kind") in ("person", "face", "motion"):
+            camera_rule = {"id": f"{rule['id']}-{trigger['camera']}-{trigger['kind']}", "camera": trigger["camera"],
+                           "detect": trigger["kind"], **_SIGHTING}
+            made.append(camera_rule)
+            trigger.update({"kind": "rule", "label": camera_rule["id"]})
+    return made
+
+
 class TextRules:
     """Turns rule sentences into rules for one copilot; `sink` adds a confirmed rule to a running engine."""
 
@@ -84,14 +99,18 @@ class TextRules:
                              reply=exc.text(lang), options=exc.options)
         words = explain(self.copilot.index, rule, lang, actor)
         rule["name"] = words[:120]
-        source = yaml.safe_dump({"rules": [rule]}, allow_unicode=True, sort_keys=False)
-        slots: dict[str, Any] = {"rule": rule, "rule_yaml": source}
+        slots: dict[str, Any] = {}
         if self.dry_run:
             from hearth.copilot._rules_text_try import try_rule
 
             scenes = [scene_data(x) for x in self.copilot.scenes.source().values()]
             slots["dry_run"], said = await try_rule(self.copilot.home, rule, scenes, lang)
             words = f"{words} {said}" if lang == "en" else words + said
+        camera_rules = camera_side(rule)
+        source = yaml.safe_dump({"rules": [rule]}, allow_unicode=True, sort_keys=False)
+        slots.update({"rule": rule, "rule_yaml": source})
+        if camera_rules:
+            slots["camera_rules"] = camera_rules
         if not confirm:
             ask = "确认后我再启用。" if lang == "zh" else " Confirm to enable it."
             return AskResult(text, lang, "clarify", INTENT, {**slots, "needs_confirmation": True}, reply=words + ask)
@@ -100,7 +119,7 @@ class TextRules:
                 " The rule is valid (no running hub here, so it was not enabled)."
             return AskResult(text, lang, "done", INTENT, {**slots, "validated": True}, reply=words + note)
         try:
-            await self.sink(rule, source)
+            await self.sink(rule, source, camera_rules)
         except HearthError as exc:
             return AskResult(text, lang, "error", INTENT, slots, reply=("没能启用：" if lang == "zh" else
                                                                          "Couldn't enable it: ") + str(exc))

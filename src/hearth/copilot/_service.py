@@ -52,9 +52,11 @@ class CopilotService:
     """Answers requests for one running hub, as the asking actor, through the hub's command path."""
 
     def __init__(self, home: Home, bus: Bus, state: StateStore, commands: CommandPath,
-                 llm: LLMConfig | None = None, engine: Any = None, data_dir: Path | None = None) -> None:
+                 llm: LLMConfig | None = None, engine: Any = None, data_dir: Path | None = None,
+                 perception: Any = None) -> None:
         self.home = home
         self.engine = engine
+        self.perception = perception
         self.data_dir = data_dir
         self.copilot = Copilot(home, scenes=self._scenes if engine is not None else None)
         if engine is not None:
@@ -69,8 +71,8 @@ class CopilotService:
     def _scenes(self) -> Mapping[str, Any]:
         return dict(getattr(self.engine, "scenes", {}))
 
-    async def _add_rule(self, rule: Mapping[str, Any], source: str) -> str:
-        """Keep a confirmed rule across restarts and start it in the running engine."""
+    async def _add_rule(self, rule: Mapping[str, Any], source: str, camera_rules: list[dict[str, Any]]) -> str:
+        """Keep a confirmed rule (and the camera rules it listens to) across restarts and start them now."""
         from hearth.automation._prefs import add_user_rules
 
         add = getattr(self.engine, "add", None)
@@ -78,10 +80,21 @@ class CopilotService:
             raise RuleError("this hub's automation engine cannot take new rules while it runs")
         if rule["id"] in getattr(self.engine, "rules", {}):
             return str(rule["id"])  # the same sentence confirmed twice: the rule is there already
+        if camera_rules:
+            self._add_camera_rules(camera_rules)
         added = add_user_rules(source, self.home, self.data_dir)
         for compiled in added.rules:
             add(compiled)
         return str(rule["id"])
+
+
+    def _add_camera_rules(self, camera_rules: list[dict[str, Any]]) -> None:
+        from hearth.perception._service import keep_camera_rules
+
+        if self.perception is None:
+            raise RuleError("no camera is running on this hub, so a camera rule cannot start")
+        for parsed in keep_camera_rules(camera_rules, self.home, self.data_dir):
+            self.perception.add_rule(parsed)
 
 
 def not_understood(result: AskResult) -> bool:

@@ -14,4 +14,5 @@ def start_copilot(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
     """Put a CopilotService in `hub.services["copilot"]`; confirmed rules from sentences go to the automation engine."""
     hub.services["copilot"] = CopilotService(hub.home, hub.bus, hub.state, hub.commands, LLMConfig.from_env(),
                                              engine=hub.services.get("automation"),
-                                             data_dir=getattr(config, "data_dir", None))
+                                             data_dir=config.data_dir,
+                                             perception=hub.services.get("perception"))

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from hearth.core import Bus, Clock, StateStore
 from hearth.errors import RuleError
 from hearth.model import Home
@@ -131,17 +133,43 @@ class PerceptionService:
 
 
 def camera_rules_for(home: Home, data_dir: Path | None, environ: dict[str, str] | None = None) -> list[CameraRule]:
-    """The camera rules a hub runs: `HEARTH_CAMERA_RULES`, else `<data dir>/camera_rules.yaml`, else the demo's."""
+    """The camera rules a hub runs: `HEARTH_CAMERA_RULES`, else `<data dir>/camera_rules.yaml`, else the demo's;
+    plus the rules added at run time (from a sentence) in `<data dir>/<home>.added_camera_rules.yaml`."""
     env = dict(os.environ) if environ is None else environ
     chosen = env.get("HEARTH_CAMERA_RULES", "").strip()
     if chosen:
-        return load_camera_rules(chosen, home)
-    if data_dir is not None and (data_dir / "camera_rules.yaml").is_file():
-        return load_camera_rules(data_dir / "camera_rules.yaml", home)
-    if home.id == "demo":
+        base = load_camera_rules(chosen, home)
+    elif data_dir is not None and (data_dir / "camera_rules.yaml").is_file():
+        base = load_camera_rules(data_dir / "camera_rules.yaml", home)
+    elif home.id == "demo":
         text = resources.files("hearth.perception").joinpath("data/demo_camera_rules.yaml").read_text("utf-8")
-        return parse_camera_rules(text, "demo_camera_rules.yaml", home)
-    return []
+        base = parse_camera_rules(text, "demo_camera_rules.yaml", home)
+    else:
+        base = []
+    added = added_camera_rules_path(home, data_dir)
+    return base + (load_camera_rules(added, home) if added is not None and added.is_file() else [])
+
+
+def added_camera_rules_path(home: Home, data_dir: Path | None) -> Path | None:
+    """Where camera rules made at run time are kept for this home (None without a data dir)."""
+    return None if data_dir is None else data_dir / f"{home.id}.added_camera_rules.yaml"
+
+
+def keep_camera_rules(rules: list[dict[str, object]], home: Home, data_dir: Path | None) -> list[CameraRule]:
+    """Validate camera rules given as data and append them to the added-rules file; returns them parsed."""
+    parsed = parse_camera_rules(yaml.safe_dump({"camera_rules": rules}, allow_unicode=True), "<new>", home)
+    path = added_camera_rules_path(home, data_dir)
+    if path is None:
+        return parsed
+    old = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    merged = list((old or {}).get("camera_rules", [])) + rules
+    text = yaml.safe_dump({"camera_rules": merged}, allow_unicode=True, sort_keys=False)
+    parse_camera_rules(text, str(path), home)  # duplicate ids and the like are refused before anything is written
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return parsed
 
 
 def _with_fps(settings: CameraSettings, fps: float) -> CameraSettings:
