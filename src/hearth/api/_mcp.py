@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from hearth.api import _rules
 from hearth.api._access import can_see, visible_devices
@@ -28,8 +29,8 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
-class ToolRefused(HearthError):
-    """A tool call was refused; the message goes back to the agent."""
+class ToolRefused(HearthError, ToolError):
+    """A tool call was refused; the message goes back to the agent (a ToolError, so the SDK passes it on)."""
 
 
 def _bearer(ctx: Context) -> str:
