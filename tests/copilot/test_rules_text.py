@@ -84,7 +84,9 @@ async def test_distance_weekdays_threshold_sleep_and_camera(sandbox: Sandbox) ->
     assert asleep["actions"] == [{"command": {"type": "light", "property": "light.on", "value": False}}]
     seen, _ = await rule_of(sandbox, "when someone is at the front door after 22:00, notify me and turn on the porch"
                                      " light")
-    assert seen["triggers"] == [{"trigger": "perception", "camera": "front_camera", "kind": "person"}]
+    # A sighting listens to a camera rule made with it (its false-alarm controls are tested with a hub).
+    assert seen["triggers"] == [{"trigger": "perception", "camera": "front_camera", "kind": "rule",
+                                 "label": f"{seen['id']}-front_camera-person"}]
     assert seen["conditions"] == [{"condition": "time", "after": "22:00"}]
     assert [next(iter(a)) for a in seen["actions"]] == ["notify", "command"]
 
