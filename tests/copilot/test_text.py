@@ -64,3 +64,17 @@ def test_chinese_numerals_round_trip(n: int) -> None:
             text += "零"
         text += digits[rest]
     assert chinese_number(text or "零") == n
+
+
+def test_fahrenheit_becomes_celsius_in_half_degrees() -> None:
+    from hearth.copilot._text import normalize
+
+    assert "22度" in normalize("set the AC to 72 degrees F")
+    assert "24度" in normalize("把客厅空调调到华氏75度")
+
+
+def test_the_number_said_after_a_correction_wins() -> None:
+    from hearth.copilot._text import normalize
+
+    assert normalize("set the AC to 22, no, 23") == "set the ac to 23"
+    assert "25度" in normalize("空调调到24度，不对，25度") and "24" not in normalize("空调调到24度，不对，25度")

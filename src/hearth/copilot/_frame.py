@@ -26,7 +26,7 @@ from hearth.copilot._lexicon import (
     ZONE,
     lexicon,
 )
-from hearth.copilot._text import Lang, normalize, tokenize
+from hearth.copilot._text import Lang, normalize, stem, tokenize
 
 _UNITS = {
     "%": "%", "percent": "%", "pct": "%", "度": "°", "degree": "°", "deg": "°", "c": "°", "celsiu": "°",
@@ -105,6 +105,7 @@ def parse(index: HomeIndex, text: str, lang: Lang) -> list[Frame]:
     """Turn a sentence into one frame per clause."""
     norm = normalize(text)
     raw = index.correct(tokenize(norm))
+    plurals = {stem(w) for w in norm.lower().split() if w.isalpha() and stem(w) != w}
     mentions, unmatched = index.scan(raw)
     segments = _split(raw, mentions)
     frames = []
@@ -114,6 +115,8 @@ def parse(index: HomeIndex, text: str, lang: Lang) -> list[Frame]:
         frame = _frame(index, raw, lo, hi, seg_mentions, seg_unmatched, lang)
         if "negation" in frame.flags:
             frame = _past_negation(index, raw, lo, hi, frame, mentions, unmatched)
+        if plurals & set(raw[lo:hi]):
+            frame.flags.add("said_plural")  # "the lights": stemming hides the plural from the phrase scan
         frames.append(frame)
     qmark = norm.rstrip().endswith("?")
     for f in frames:

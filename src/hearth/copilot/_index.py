@@ -15,6 +15,7 @@ from hearth.copilot._custom import (
     add_type_words,
     is_custom,
 )
+from hearth.copilot._kinds import add_kind_words, add_related_places, place_types_as_areas
 from hearth.copilot._lexicon import (
     AREA,
     CAR,
@@ -112,6 +113,7 @@ class HomeIndex:
             if area.floor:
                 self.floor_areas[area.floor].append(area.id)
         self._add_places(table)
+        self.room_named: set[str] = set()
         self.cars = frozenset(d.id for d in home.devices.values() if d.type == "car")
         for dev in home.devices.values():
             self.by_type[dev.type].append(dev.id)
@@ -120,7 +122,7 @@ class HomeIndex:
             self._add_device(table, dev)
         self._add_custom_words(table)
         self._add_custom_names(table)
-        self._place_types_as_areas(table)
+        place_types_as_areas(table, self.place_areas)
         self.phrases: Mapping[tuple[str, ...], tuple[Meaning, ...]] = {k: tuple(v) for k, v in table.items()}
         self.maxlen = max(len(k) for k in self.phrases)
         vocab = {tok for key in self.phrases for tok in key if tok.isascii() and tok.isalpha()}
@@ -140,7 +142,7 @@ class HomeIndex:
                         for _, place in meanings:
                             if area.id not in self.place_areas[place]:
                                 self.place_areas[place].append(area.id)
-        self._add_related_places()
+        add_related_places(self.place_areas, self.lex.place_related)
         heads: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for area in home.areas.values():
             for key in self._names(area.name, area.aliases):
@@ -172,32 +174,6 @@ class HomeIndex:
             for key in self._names(zone.name, zone.aliases):
                 table[key].append((ZONE, zone.id))
 
-    def _add_related_places(self) -> None:
-        # A kind of room the home lacks reaches the nearest kind it has ("书房" → the den, "院子" → the patio).
-        found = {place: list(ids) for place, ids in self.place_areas.items() if ids}
-        kinds: dict[str, set[str]] = defaultdict(set)
-        for place, ids in found.items():
-            for area_id in ids:
-                kinds[area_id].add(place)
-        for place, others in self.lex.place_related.items():
-            if found.get(place):
-                continue
-            for other in others:
-                only = [a for a in found.get(other, ()) if kinds[a] == {other}]
-                if only:
-                    self.place_areas[place] = only
-                    break
-
-    def _place_types_as_areas(self, table: dict[tuple[str, ...], list[Meaning]]) -> None:
-        # "车库的灯" where the garage is called "Garage": the room word names the room, not the garage door.
-        for meanings in table.values():
-            if not any(k == TYPE for k, _ in meanings) or any(k == AREA for k, _ in meanings):
-                continue
-            for kind, place in list(meanings):
-                found = self.place_areas.get(place, []) if kind == PLACE else []
-                if len(found) == 1:
-                    meanings.append((AREA, found[0]))
-
     def _area_keys(self, area_id: str | None) -> list[tuple[str, ...]]:
         if area_id is None or area_id not in self.home.areas:
             return []
@@ -226,6 +202,8 @@ class HomeIndex:
             if (DEVICE, dev.id) not in table[key]:
                 table[key].append((DEVICE, dev.id))
             core = _strip(key, strip)
+            if core != key and len(core) == 1 and core in type_words:
+                self.room_named.add(dev.id)
             if core and core != key and not all(t in _STOP_EN or t in _FILLER_ZH for t in core):
                 meaning = (CORE, dev.id)
                 if meaning not in table[core]:
@@ -233,6 +211,7 @@ class HomeIndex:
             self._add_given_name(table, dev, _strip(core or key, list(type_words)))
         if dev.type == "car":
             self._add_car_parts_of_name(table, dev)
+        add_kind_words(table, self.lex.device_kinds, self._names(dev.name, dev.aliases), dev.id)
 
     def _add_car_parts_of_name(self, table: dict[tuple[str, ...], list[Meaning]], dev: Device) -> None:
         # People call a car by its make or its model alone: "the Tesla" for "Tesla Model 3", "小鹏" for "小鹏 P7".

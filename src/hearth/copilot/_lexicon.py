@@ -76,6 +76,7 @@ class Lexicon:
     custom_props: tuple[CustomWords, ...] = ()
     custom_actions: tuple[CustomWords, ...] = ()
     place_related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    device_kinds: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -161,4 +162,5 @@ def lexicon() -> Lexicon:
                             for name, entry in custom[section].items()) for section in ("properties", "actions"))
     phrases = {k: tuple(v) for k, v in table.phrases.items()}
     return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()}, brands, props,
-                   actions, related)
+                   actions, related, tuple(tuple(phrase_tokens(_s(w)) for w in group)
+                                           for group in _load("kinds")["kinds"]))

@@ -89,12 +89,23 @@ def _pick(index: HomeIndex, frame: Frame, ids: list[str], areas: tuple[str, ...]
         # "lights off" with several lights: the ones that are on (all of them when none is).
         on = [d for d in ids if active(d)]
         return Targets(tuple(on or ids), areas)
+    named = [d for d in ids if d in index.room_named] if areas and len(ids) > 1 else []
+    if len(named) == 1 and not (_wants_all(frame) or frame.question or _switching_off(frame)
+                                or _plural_kind(index, frame)):
+        # "客厅的灯" with a "Great room light" and a reading lamp there: the one named for the room.
+        return Targets((named[0],), areas)
     if len(ids) > 1 and not (_wants_all(frame) or explicit_area or frame.question):
         narrowed = _by_leftover_words(index, frame, ids)
         if len(narrowed) == 1:
             return Targets(tuple(narrowed), areas)
         return Issue("clarify", "which_device", {"what": what}, tuple(ids))
     return Targets(tuple(ids), areas)
+
+
+def _plural_kind(index: HomeIndex, frame: Frame) -> bool:
+    """Whether a kind of device was said in the plural ("the lights"), which spelling correction hides."""
+    words = {(w,) for w in frame.text.split()} if "said_plural" in frame.flags else set()
+    return any(words & set(said) for said in index.lex.type_words.values())
 
 
 def _switching_off(frame: Frame) -> bool:

@@ -143,7 +143,23 @@ def normalize(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = _replace_english_numbers(text)
     text = re.sub(r"\bhalf an? (degree|level|notch)", r"0.5 \1", text)
+    text = _CORRECTED.sub(r"\1", text)
+    text = _FAHRENHEIT_ZH.sub(_celsius, _FAHRENHEIT.sub(_celsius, text))
     return re.sub(r"(\d)(percent|pct)\b", r"\1 \2", text)
+
+
+# "set it to 22, no, 23" / "24度，不对，25度": the number said last is the one meant.
+_CORRECTED = re.compile(r"\d+(?:\.\d+)?\s*(?:度|degrees?|%|percent)?\s*,?\s*(?:no|nope|sorry|i mean|actually|"
+                        r"make (?:that|it)|wait|不对|不是|不|哦不|我是说|应该是|改成)\s*,?\s*(\d)")
+_FAHRENHEIT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:度|degrees?)?\s*(?:f|fahrenheit|华氏度?)\b")
+_FAHRENHEIT_ZH = re.compile(r"华氏\s*(\d+(?:\.\d+)?)\s*度?")
+
+
+def _celsius(match: re.Match[str]) -> str:
+    # Thermostats take Celsius in half degrees: 72°F → 22度.
+    celsius = round((float(match.group(1)) - 32) * 5 / 9 * 2) / 2
+    return f"{celsius:g}度"
+
 
 
 def stem(token: str) -> str:
