@@ -27,7 +27,9 @@ class HttpServer:
     def bind(self) -> None:
         """Bind now so a taken port is a clear error at start, and port 0 picks a free one."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # Name the protocol: asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP, and without
+        # it every response waits ~40 ms for the client's delayed ACK (headers and body are separate writes).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
