@@ -16,8 +16,9 @@ def _ws_url(served: Running, role: str) -> str:
 async def _next(ws: websockets.ClientConnection, kind: str) -> dict[str, object]:
     while True:
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        if message["type"] == kind:
-            return message  # type: ignore[no-any-return]
+        for item in message["messages"] if message["type"] == "batch" else [message]:
+            if item["type"] == kind:
+                return item  # type: ignore[no-any-return]
 
 
 async def test_stream_sends_snapshot_then_filtered_changes(served: Running) -> None:

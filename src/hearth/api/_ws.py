@@ -1,14 +1,21 @@
 """The WebSocket stream: state changes, audit, notifications and rule runs, filtered per client.
 
-Slow-client policy: every client has a bounded buffer of `BUFFER` messages. When a client falls that far
-behind, Hearth closes its socket with code 1013 ("try again later") instead of blocking the hub or growing
-memory; the client reconnects and receives a fresh snapshot, so it never shows stale state silently.
+Fan-out: one bus subscription per kind serves every socket. Each event becomes JSON once, into a shared
+ring (`_Feed`); every client reads the ring from its own cursor, keeps what its filter lets through and sends
+what has piled up as one frame: a single message as itself, several as `{"type": "batch", "messages": [...]}`.
+
+Slow-client policy: a client may fall at most `BUFFER` events behind the hub's stream. One that falls further
+(its socket cannot take the frames fast enough) is closed with code 1013 ("try again later") instead of
+blocking the hub or growing memory; it reconnects and receives a fresh snapshot, so it never shows stale state
+silently. The ring is shared, so the bound costs the same memory however many clients there are.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -17,18 +24,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hearth.api._access import can_see, visible_devices
 from hearth.api._app import SESSION_COOKIE
-from hearth.api._routes_camera import may_watch
 from hearth.api._users import User, UserStore
 from hearth.api._views import device_view, event_view
-from hearth.core import AuditRecorded, Event, Notification, PerceptionDetected, RuleFired, StateChanged
+from hearth.core import AuditRecorded, Event, Notification, RuleFired, StateChanged
 from hearth.hub import Hub
 
-BUFFER = 1024
-KINDS = frozenset({"state", "audit", "notification", "rule", "perception"})
+BUFFER = 2048
+MAX_BATCH = 1024
+KINDS = frozenset({"state", "audit", "notification", "rule"})
 _TYPES: dict[str, type[Event]] = {
     "state": StateChanged, "audit": AuditRecorded, "notification": Notification, "rule": RuleFired,
-    "perception": PerceptionDetected,
 }
+_CHECK_EVERY = 128  # events between checks for clients that fell more than BUFFER behind
 
 
 class Subscribe(BaseModel):
@@ -40,45 +47,125 @@ class Subscribe(BaseModel):
     devices: list[str] = Field(default_factory=list)
 
 
-class _Client:
-    """One connected socket: its filter and bounded outbox."""
+def _encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
 
-    def __init__(self, user: User, hub: Hub) -> None:
+
+class _Client:
+    """One connected socket: its filter, its cursor into the feed and the messages meant for it alone."""
+
+    def __init__(self, user: User, hub: Hub, cursor: int) -> None:
         self.user = user
         self.hub = hub
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(BUFFER)
+        self.cursor = cursor
+        self.own: deque[str] = deque()
+        self.wake = asyncio.Event()
+        self.overflowed = asyncio.Event()
         self.kinds: frozenset[str] = KINDS
         self.devices: frozenset[str] = frozenset()
-        self.overflowed = asyncio.Event()
+        self._refilter()
 
-    def wants(self, event: Event) -> bool:
-        if isinstance(event, StateChanged):
-            if self.devices and event.device not in self.devices:
-                return False
-            device = self.hub.home.devices.get(event.device)
-            return device is not None and can_see(self.user, device, self.hub.home)
-        if isinstance(event, AuditRecorded):
-            return self.user.role in ("admin", "adult")
-        if isinstance(event, PerceptionDetected):
-            camera = self.hub.home.devices.get(event.camera)
-            return camera is not None and may_watch(self.user, camera, self.hub.home)
-        return True
+    def subscribe(self, sub: Subscribe, cursor: int) -> None:
+        """Change the filter; the stream restarts at `cursor` (the caller sends a fresh snapshot)."""
+        self.kinds, self.devices = frozenset(sub.kinds), frozenset(sub.devices)
+        self.cursor = cursor
+        self._refilter()
 
-    def offer(self, event: Event) -> None:
-        if self.overflowed.is_set() or not self.wants(event):
-            return
+    def _refilter(self) -> None:
+        home = self.hub.home
+        seen = {d.id for d in home.devices.values() if can_see(self.user, d, home)}
+        self.states = frozenset(seen & self.devices if self.devices else seen) if "state" in self.kinds else frozenset()
+        others = self.kinds - {"state"}
+        if self.user.role not in ("admin", "adult"):
+            others -= {"audit"}
+        self.others = frozenset(others)
+
+    def keep(self, entries: list[tuple[str, str | None, str]]) -> list[str]:
+        """The entries this client's filter lets through."""
+        states, others = self.states, self.others
+        return [text for kind, device, text in entries
+                if (device in states if kind == "state" else kind in others)]
+
+    def post(self, text: str) -> None:
+        """Queue a message for this client alone (a snapshot or an error)."""
+        self.own.append(text)
+        self.wake.set()
+
+
+class _Feed:
+    """The hub's stream as a ring of pre-serialised events, shared by every connected client."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.entries: list[tuple[str, str | None, str]] = []
+        self.base = 0  # sequence number of entries[0]
+        self.seq = 0  # sequence number of the next event
+        self.clients: set[_Client] = set()
+        self.waiting: set[asyncio.Event] = set()
+        self._removers: list[Callable[[], None]] = []
+
+    def join(self, client: _Client) -> None:
+        """Start feeding a client (the first one subscribes the feed to the bus)."""
+        if not self.clients:
+            self._removers = [self.hub.bus.subscribe(t, self._on_event) for t in _TYPES.values()]
+        self.clients.add(client)
+
+    def leave(self, client: _Client) -> None:
+        """Stop feeding a client (the last one unsubscribes the feed)."""
+        self.clients.discard(client)
+        self.waiting.discard(client.wake)
+        if not self.clients:
+            for remove in self._removers:
+                remove()
+            self._removers = []
+            self.entries.clear()
+            self.base = self.seq
+
+    def _on_event(self, event: Event) -> None:
         message = event_view(event)
         if message is None:
             return
-        try:
-            self.outbox.put_nowait(message)
-        except asyncio.QueueFull:
-            self.overflowed.set()
+        self.entries.append((message["type"], getattr(event, "device", None), _encode(message)))
+        self.seq += 1
+        if len(self.entries) > 2 * BUFFER:
+            drop = len(self.entries) - BUFFER
+            del self.entries[:drop]
+            self.base += drop
+        if self.waiting:
+            for wake in self.waiting:
+                wake.set()
+            self.waiting.clear()
+        if self.seq % _CHECK_EVERY == 0:
+            for client in self.clients:
+                if self.seq - client.cursor > BUFFER:
+                    client.overflowed.set()
+
+    def read(self, client: _Client) -> list[str] | None:
+        """The next batch for a client (advancing its cursor), or None when it fell too far behind."""
+        if self.seq - client.cursor > BUFFER or client.cursor < self.base:
+            return None
+        start = client.cursor - self.base
+        chunk = self.entries[start:start + MAX_BATCH]
+        client.cursor += len(chunk)
+        return client.keep(chunk)
+
+    async def wait(self, client: _Client) -> None:
+        """Wait until there is something new for a client."""
+        client.wake.clear()
+        if client.own or client.cursor < self.seq:
+            return
+        self.waiting.add(client.wake)
+        await client.wake.wait()
+
+
+def _frame(texts: list[str]) -> str:
+    return texts[0] if len(texts) == 1 else '{"type":"batch","messages":[' + ",".join(texts) + "]}"
 
 
 def router(hub: Hub, users: UserStore) -> APIRouter:
     """The /api/ws endpoint."""
     api = APIRouter()
+    feed = _Feed(hub)
 
     @api.websocket("/api/ws")
     async def stream(socket: WebSocket) -> None:
@@ -88,17 +175,15 @@ def router(hub: Hub, users: UserStore) -> APIRouter:
             await socket.close(code=1008, reason="login required")
             return
         await socket.accept()
-        client = _Client(user, hub)
-        removers: list[Callable[[], None]] = []
+        client = _Client(user, hub, feed.seq)
+        feed.join(client)
         try:
-            _resubscribe(client, hub, removers)
-            await socket.send_json(_snapshot(client))
-            await _pump(socket, client, hub, removers)
+            await socket.send_text(_encode(_snapshot(client)))
+            await _pump(socket, client, feed)
         except WebSocketDisconnect:
             pass
         finally:
-            for remove in removers:
-                remove()
+            feed.leave(client)
 
     return api
 
@@ -110,19 +195,20 @@ def _snapshot(client: _Client) -> dict[str, Any]:
             "states": {d.id: device_view(d, client.hub.state)["state"] for d in devices}}
 
 
-def _resubscribe(client: _Client, hub: Hub, removers: list[Callable[[], None]]) -> None:
-    for remove in removers:
-        remove()
-    removers.clear()
-    for kind in client.kinds:
-        removers.append(hub.bus.subscribe(_TYPES[kind], client.offer))
-
-
-async def _pump(socket: WebSocket, client: _Client, hub: Hub, removers: list[Callable[[], None]]) -> None:
+async def _pump(socket: WebSocket, client: _Client, feed: _Feed) -> None:
     async def send() -> None:
         while True:
-            message = await client.outbox.get()
-            await socket.send_json(message)
+            while client.own:
+                await socket.send_text(client.own.popleft())
+            if client.cursor < feed.seq:
+                texts = feed.read(client)
+                if texts is None:
+                    client.overflowed.set()
+                    return
+                if texts:
+                    await socket.send_text(_frame(texts))
+                continue
+            await feed.wait(client)
 
     async def receive() -> None:
         while True:
@@ -130,15 +216,14 @@ async def _pump(socket: WebSocket, client: _Client, hub: Hub, removers: list[Cal
             try:
                 sub = Subscribe.model_validate(raw)
             except ValidationError as exc:
-                await client.outbox.put({"type": "error", "error": exc.errors()[0]["msg"]})
+                client.post(_encode({"type": "error", "error": exc.errors()[0]["msg"]}))
                 continue
             unknown = set(sub.kinds) - KINDS
             if unknown:
-                await client.outbox.put({"type": "error", "error": f"unknown kinds {sorted(unknown)}"})
+                client.post(_encode({"type": "error", "error": f"unknown kinds {sorted(unknown)}"}))
                 continue
-            client.kinds, client.devices = frozenset(sub.kinds), frozenset(sub.devices)
-            _resubscribe(client, hub, removers)
-            await client.outbox.put(_snapshot(client))
+            client.subscribe(sub, feed.seq)
+            client.post(_encode(_snapshot(client)))
 
     sender = asyncio.create_task(send())
 

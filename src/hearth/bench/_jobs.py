@@ -171,6 +171,21 @@ def _fleet(quick: bool) -> tuple[Figures, Figures]:
     return figures, {"result": _plain(result)}
 
 
+def _api(quick: bool) -> tuple[Figures, Figures]:
+    bench = _optional("hearth.api._bench", "bench_api")
+    result = bench(quick)
+    changes = pick(result, "ws_changes") or 0.0
+    delivered = pick(result, "ws_delivered_min") or 0.0
+    figures = {
+        "api_command_p50_ms": pick(result, "command_p50_ms"),
+        "api_command_p99_ms": pick(result, "command_p99_ms"),
+        "ws_fanout_delivered_per_s_per_client": pick(result, "ws_delivered_per_s_per_client_min"),
+        "ws_fanout_delivered_share": round(delivered / changes, 4) if changes else None,
+        "ws_fanout_dropped_clients": pick(result, "ws_dropped"),
+    }
+    return figures, {"result": _plain(result)}
+
+
 def _automation_jobs() -> list[Job]:
     jobs = []
     for rules in (1_000, 10_000):
@@ -198,6 +213,9 @@ JOBS: tuple[Job, ...] = (
         "hearth.automation._bench"),
     Job("copilot", "copilot", "copilot batch", ("copilot_utterances_per_s", "copilot_p50_ms", "copilot_p99_ms"),
         _copilot, "hearth.copilot._bench"),
+    Job("api", "api", "API: REST command round trip, WebSocket fan-out to 100 clients at 10k changes/s",
+        ("api_command_p50_ms", "api_command_p99_ms", "ws_fanout_delivered_per_s_per_client",
+         "ws_fanout_delivered_share", "ws_fanout_dropped_clients"), _api, "hearth.api._bench"),
     Job("fleet", "fleet", "fleet: NATS JetStream + PostgreSQL, 1 and 2 workers",
         ("fleet_events_per_s_1_worker", "fleet_events_per_s_2_workers", "fleet_speedup_2_workers",
          "fleet_events_per_worker_cpu_s", "fleet_p50_ms", "fleet_p99_ms", "fleet_max_lag_events",

@@ -45,6 +45,11 @@ UNITS: dict[str, str] = {
     "copilot_utterances_per_s": "utterances/s",
     "copilot_p50_ms": "ms",
     "copilot_p99_ms": "ms",
+    "api_command_p50_ms": "ms",
+    "api_command_p99_ms": "ms",
+    "ws_fanout_delivered_per_s_per_client": "changes/s",
+    "ws_fanout_delivered_share": "",
+    "ws_fanout_dropped_clients": "clients",
     "fleet_events_per_s_1_worker": "events/s",
     "fleet_events_per_s_2_workers": "events/s",
     "fleet_speedup_2_workers": "x",
@@ -72,6 +77,10 @@ TARGETS: dict[str, Target] = {
     "rss_mb_10000_rules": Target("<=", 100),
     "copilot_utterances_per_s": Target(">=", 200),
     "copilot_p99_ms": Target("<=", 20),
+    # API on loopback: issue #5 (the fan-out publishes 10k changes/s; every client must get every one).
+    "api_command_p99_ms": Target("<=", 10),
+    "ws_fanout_delivered_share": Target(">=", 1.0),
+    "ws_fanout_dropped_clients": Target("<=", 0),
     # Fleet (10,000 simulated homes, everything on the same 2 cores): issue #8.
     "fleet_events_per_s_1_worker": Target(">=", 20_000),
     "fleet_events_per_s_2_workers": Target(">=", 20_000),

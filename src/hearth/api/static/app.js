@@ -129,6 +129,7 @@ function connect() {
 }
 
 function onMessage(m) {
+  if (m.type === "batch") { m.messages.forEach(onMessage); return; }  // several changes in one frame
   if (m.type === "snapshot") {
     for (const [id, st] of Object.entries(m.states)) S.states[id] = st;
     renderAll();
