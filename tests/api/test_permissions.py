@@ -6,6 +6,7 @@ entries on top (children don't control the water heater or the charger; guests d
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx2
 import pytest
+import websockets
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -234,3 +236,31 @@ async def test_home_file_hides_a_device_from_one_person(stricter: Running) -> No
     assert "study_desk_lamp" not in listed and "study_ceiling_light" in listed
     assert detail.status_code == 404 and command.status_code == 404 and ceiling.status_code == 200
     assert stricter.hub.state.get("study_desk_lamp", "light", "on") is False
+
+
+# ---- WebSocket: the same visibility, also inside batched frames ----
+
+
+async def _stream(served: Running, role: str, burst: int) -> list[dict[str, Any]]:
+    url = served.url.replace("http://", "ws://") + f"/api/ws?token={served.tokens[role]}"
+    got: list[dict[str, Any]] = []
+    async with websockets.connect(url) as ws:
+        assert json.loads(await ws.recv())["type"] == "snapshot"
+        for i in range(burst):  # one synchronous burst: the stream must batch it, not lose or leak any of it
+            device = "master_bedside_lamp" if i % 2 else "living_floor_lamp"
+            served.hub.state.apply(device, "light", "brightness", 1 + i % 100)
+        served.hub.state.apply("porch_light", "light", "on", True)
+        while not any(m.get("device") == "porch_light" for m in got):
+            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            got.extend(message["messages"] if message["type"] == "batch" else [message])
+    return got
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_stream_carries_only_what_the_role_may_see(served: Running, role: str) -> None:
+    got = await _stream(served, role, 600)
+    states = [m for m in got if m["type"] == "state"]
+    private = [m for m in states if m["device"] == "master_bedside_lamp"]
+    shared = [m["new"] for m in states if m["device"] == "living_floor_lamp"]
+    assert shared == [1 + i % 100 for i in range(0, 600, 2)], "every shared change, in order"
+    assert len(private) == (0 if role == "guest" else 300)
