@@ -87,6 +87,14 @@ def _load(name: str) -> dict[str, Any]:
     return {(("on" if k else "off") if isinstance(k, bool) else str(k)): v for k, v in data.items()}
 
 
+@cache
+def part_words() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Parts of a custom device: (words in a service's name or description, words people say for that part)."""
+    parts = _load("custom").get("parts", {})
+    return tuple((tuple(str(m).lower() for m in e["match"]), tuple(str(w).lower() for w in e["words"]))
+                 for e in parts.values())
+
+
 def _s(item: Any) -> str:
     # YAML 1.1 reads bare on/off/yes/no as booleans; in the lexicon they are words.
     return ("on" if item else "off") if isinstance(item, bool) else str(item)

@@ -182,7 +182,8 @@ def _switch_intent(cmd: Command) -> str:
 
 
 def _switch(device: Device, verbs: set[str], frame: Frame, name: str) -> Command | Issue | None:
-    pos, lock, sw = P.position_property(device), P.lock_property(device), P.switch_property(device)
+    pos, lock = P.position_property(device), P.lock_property(device)
+    sw = P.part_switch(device, frame.text) or P.switch_property(device)
     if pos is not None and verbs & {"open", "close", "on", "off"}:
         value = 50 if "qhalf" in frame.flags else (100 if verbs & {"open", "on"} and not verbs & {"close"} else 0)
         return Command(device.id, pos[0], property=pos[1].name, value=value)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from hearth.copilot._frame import Frame
-from hearth.copilot._lexicon import PropertyConcept
+from hearth.copilot._lexicon import PropertyConcept, part_words
 from hearth.errors import SpecError
 from hearth.model import Device, Format, PropertySpec, Value
 
@@ -160,6 +160,32 @@ def switch_property(device: Device) -> Found | None:
             if prop.name == name:
                 return svc, prop
     return None
+
+
+def part_switch(device: Device, text: str) -> Found | None:
+    """The on/off of the part a sentence names, when a device has several ("the hot tub jets", "鱼缸水泵")."""
+    switches = [(s, p) for s, p in device.spec.iter_properties()
+                if p.writable and p.format is Format.BOOL and p.name in _ON_NAMES]
+    if len({s for s, _ in switches}) < 2:
+        return None
+    said = re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", text.lower())  # "鱼 缸 水 泵" → "鱼缸水泵"
+    for own in sorted((device.name, *device.aliases), key=len, reverse=True):
+        said = said.replace(own.lower(), " ")
+    picked = []
+    for svc, prop in switches:
+        service = device.spec.services[svc]
+        about = f"{svc} {service.description}".lower().replace("-", " ")
+        direct = svc.replace("-", " ") in said and svc not in _ON_NAMES
+        if direct or any(any(m in about for m in match) and any(_said(w, said) for w in words)
+                         for match, words in part_words()):
+            picked.append((svc, prop))
+    return picked[0] if len(picked) == 1 else None
+
+
+def _said(word: str, text: str) -> bool:
+    if word.isascii():
+        return re.search(rf"\b{re.escape(word)}s?\b", text) is not None
+    return word in text
 
 
 def position_property(device: Device) -> Found | None:

@@ -62,11 +62,25 @@ def resolve_areas(index: HomeIndex, frame: Frame) -> tuple[str, ...] | Issue:
         if len(found) == 1:
             areas.extend(a for a in found if a not in areas)
         elif len(found) > 1 and not areas:
-            return Issue("clarify", "which_area", {"place": place}, tuple(found))
+            having = _areas_having(index, frame, found)
+            if len(having) <= 1:
+                # "打开卧室的窗帘" with curtains in one bedroom only: that bedroom (none: refused further on).
+                areas.extend(having or found)
+                continue
+            return Issue("clarify", "which_area", {"place": place}, tuple(having))
         elif not found:
             # "turn on the sauna in the loft": a kind of room the home lacks is refused, whatever else is named.
             return Issue("refused", "no_area", {"place": place})
     return tuple(areas)
+
+
+def _areas_having(index: HomeIndex, frame: Frame, found: list[str]) -> list[str]:
+    """The rooms of one kind that hold something of the kind or name asked for (all of them when none is asked)."""
+    wanted = {d for g in (*frame.devices, *frame.cores, *frame.typed_cores) for d in g}
+    wanted.update(d for t in _flat(frame.types) for d in index.by_type.get(t, ()))
+    if not wanted:
+        return found
+    return [a for a in found if any(d in wanted for d in index.by_area.get(a, ()))]
 
 
 def _wants_all(frame: Frame) -> bool:
@@ -88,6 +102,9 @@ def _pick(index: HomeIndex, frame: Frame, ids: list[str], areas: tuple[str, ...]
             index.home.devices[d].type in _OFF_TOGETHER for d in ids):
         # "lights off" with several lights: the ones that are on (all of them when none is).
         on = [d for d in ids if active(d)]
+        if len(on) > 1 and frame.lang == "en" and not (_wants_all(frame) or _plural_kind(index, frame)):
+            # "turn off the lamp" with several lamps on: one was meant, so ask which.
+            return Issue("clarify", "which_device", {"what": what}, tuple(on))
         return Targets(tuple(on or ids), areas)
     named = [d for d in ids if d in index.room_named] if areas and len(ids) > 1 else []
     if len(named) == 1 and not (_wants_all(frame) or frame.question or _switching_off(frame)
