@@ -5,6 +5,7 @@ import json
 
 import websockets
 
+from hearth.api._ws import BUFFER
 from hearth.core import Actor, Command
 from tests.api.conftest import Running
 
@@ -72,7 +73,7 @@ async def test_slow_client_is_disconnected_not_buffered_forever(served: Running)
         await _next(ws, "snapshot")
         # A burst far beyond the per-client bound before the client can drain anything: the hub must not
         # block or grow; it drops this client, which then reconnects and resyncs from a snapshot.
-        for i in range(3000):
+        for i in range(BUFFER + 1000):
             served.hub.state.apply("living_climate", "environment", "temperature", 20 + (i % 50) / 10)
         closed_with = None
         try:
