@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from hearth.copilot._frame import Frame
 from hearth.copilot._index import HomeIndex
-from hearth.copilot._lexicon import CarPart
+from hearth.copilot._lexicon import CAR, PROP, CarPart
 from hearth.copilot._resolve import Issue
 from hearth.core import Command
 from hearth.errors import SpecError
@@ -27,7 +27,10 @@ _FROM_CONCEPT = {"temperature": "car-temperature", "fan-speed": "car-fan", "char
 
 
 def _parts(index: HomeIndex, frame: Frame) -> list[CarPart]:
-    said = [*frame.car_parts, *(_FROM_CONCEPT[c] for c in frame.props if c in _FROM_CONCEPT)]
+    # "the car's speed": a word that names a part of the car means that part, not a home property it also names
+    # (the cabin fan speed); only words the car lexicon does not know stand for a car part through their concept.
+    taken = {v for m in frame.mentions if m.has(CAR) for k, v in m.meanings if k == PROP}
+    said = [*frame.car_parts, *(_FROM_CONCEPT[c] for c in frame.props if c in _FROM_CONCEPT and c not in taken)]
     parts = [index.lex.car_parts[p] for p in dict.fromkeys(said)]
     specific = [p for p in parts if p.name != "car-doors"]
     verbs = set(frame.verbs)
@@ -81,7 +84,8 @@ def car_commands(index: HomeIndex, device: Device, frame: Frame, snap: Mapping[t
     plan = DevicePlan(device.id, intent=f"HearthCar{part.name.removeprefix('car-').title().replace('-', '')}")
     paths = part.paths if part.every else part.paths[:1]
     if not paths:
-        return Issue("refused", "read_only", {"device": name, "what": part.name.removeprefix("car-")})
+        said = next((m.text for m in frame.mentions if (CAR, part.name) in m.meanings), None)
+        return Issue("refused", "read_only", {"device": name, "what": said or part.name.removeprefix("car-")})
     sign = direction(frame)
     if part.name.startswith("car-window"):
         verbs, sign = _window_verbs(frame, verbs, sign)

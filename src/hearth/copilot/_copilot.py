@@ -12,13 +12,13 @@ from hearth.copilot._describe import describe_commands
 from hearth.copilot._frame import Frame, parse
 from hearth.copilot._hassil import HassilReader
 from hearth.copilot._index import HomeIndex
-from hearth.copilot._lexicon import TYPE
 from hearth.copilot._plan import DevicePlan, direction
 from hearth.copilot._props import has_ability, switch_property
 from hearth.copilot._reply import join, say
 from hearth.copilot._resolve import CAR_ONLY, Issue, Targets, resolve
 from hearth.copilot._rules_text import TextRules, looks_like_rule
 from hearth.copilot._scenes import SceneFinder, SceneSource, home_scenes, scene_commands
+from hearth.copilot._targets import unknown_target, unlinked_person_room
 from hearth.copilot._text import Lang, detect_language
 from hearth.core import Actor, Bus, Command, CommandPath, StateChanged, StateStore
 from hearth.errors import ConfirmationRequired, PermissionDenied
@@ -28,8 +28,6 @@ Snapshot = Mapping[tuple[str, str, str], Value]
 # (text, language, actor, confirmed, state snapshot) → the answer, or None to let the request through.
 RuleHook = Callable[[str, Lang, Actor, bool, Snapshot], Awaitable["AskResult | None"]]
 Core = tuple[Bus, StateStore, CommandPath]
-_PLACE_PREPS = frozenset({"in", "at", "on", "of", "inside", "里", "的"})
-_OBJECT_BEFORE = frozenset({"the", "a", "an", "my", "our", "把", "将", "给"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +145,7 @@ class Copilot:
         bus, state, commands = core
         intents = [self._intent(c) for c in clauses]
         slots = _slots(clauses)
+        clauses, refused = _partial(clauses)
         issues = [c.issue for c in clauses if c.issue is not None]
         if issues:
             status = "refused" if any(i.status == "refused" for i in issues) else issues[0].status
@@ -196,6 +195,8 @@ class Copilot:
                 replies.append(describe_commands(self.index, fresh, lang, state.values))
         status = "done" if checked else "answered"
         sep = "" if lang == "zh" else " "
+        # Several requests, one impossible: the others ran; the reply says which part was refused and why.
+        replies += [("没有执行：" if lang == "zh" else "Not done: ") + self._issue_text(i, lang) for i in refused]
         return AskResult(text, lang, status, intents[0], slots, tuple(command_json(c) for c in checked),
                          tuple(changes), sep.join(r for r in replies if r))
 
@@ -270,7 +271,11 @@ class Copilot:
 
     def _plan_clause(self, frame: Frame, snap: Snapshot, context: tuple[str, ...]) -> _Clause:
         clause = _Clause(frame)
-        unknown = _unknown_target(frame)
+        who = unlinked_person_room(frame)
+        if who is not None:
+            clause.issue = Issue("refused", "no_person_room", {"who": self.index.device_name(who, frame.lang)})
+            return clause
+        unknown = unknown_target(frame)
         if unknown is not None and not frame.question:
             clause.issue = Issue("refused", "unknown_thing", {"what": unknown})
             return clause
@@ -342,6 +347,30 @@ class Copilot:
         return clause
 
 
+def _partial(clauses: list[_Clause]) -> tuple[list[_Clause], list[Issue]]:
+    """The clauses to carry out, and the refusals of the parts left out when other parts can still be done.
+
+    A complaint said as the reason for an explicit command ("太黑了，把卧室灯打开") is dropped when it alone needs
+    asking back; an impossible part of a multi-command request is left out, its refusal named in the reply. When
+    every part fails the request is refused (or asked back) as a whole.
+    """
+    doable = [c for c in clauses if c.issue is None and (c.plans or c.answer is not None)]
+    if not doable or len(clauses) < 2:
+        return clauses, []
+    keep: list[_Clause] = []
+    refused: list[Issue] = []
+    for c in clauses:
+        if c.issue is None:
+            keep.append(c)
+        elif c.frame.complaints and not c.frame.has_target and any(d.plans for d in doable):
+            continue
+        elif c.issue.status == "refused":
+            refused.append(c.issue)
+        else:
+            keep.append(c)
+    return keep, refused
+
+
 def _cached(load: Callable[[], Any]) -> Callable[[], Any]:
     box: list[Any] = []
 
@@ -380,30 +409,6 @@ def _need(index: HomeIndex, frame: Frame, verbs: set[str]) -> Callable[[Any], bo
             return lambda d: any(p.writable for _, p in by_names(d, names, write=True)) and d.type != "car"
     if verbs - {"set"}:
         return lambda d: has_ability(d, verbs, frame) and d.type not in ("car", "person")
-    return None
-
-
-def _unknown_target(frame: Frame) -> str | None:
-    """A word that names the thing to act on but matches nothing in this home ("turn on the sauna")."""
-    if not frame.unknown_spans:
-        return None
-    if frame.devices or frame.cores or frame.persons or frame.car_parts or "pronoun" in frame.flags:
-        return None
-    acted = frame.verbs or frame.props or frame.numbers or frame.types
-    if not acted:
-        return None
-    type_starts = {m.start for m in frame.mentions if m.has(TYPE)}
-    typed = frame.types or frame.weak_types
-    verb_ends = {m.end for m in frame.mentions if m.has("verb")}
-    for text, start, end in frame.unknown_spans:
-        before = frame.tokens[start - 1] if start > 0 else ""
-        near_type = end in type_starts or (end + 1 in type_starts and frame.tokens[end] == "的")
-        if typed:
-            if near_type or before in _PLACE_PREPS:
-                return text
-            continue
-        if frame.areas or before in _OBJECT_BEFORE or start in verb_ends:
-            return text
     return None
 
 

@@ -226,8 +226,15 @@ def room_action(device: Device) -> tuple[str, str, str] | None:
     return None
 
 
+_MEDIA_VERBS = frozenset({"play", "next", "previous"})
+
+
 def has_ability(device: Device, verbs: set[str], frame: Frame) -> bool:
     """Whether a device can do what a clause's verbs ask (used to pick implicit targets)."""
+    media = verbs & _MEDIA_VERBS
+    if media:
+        # "暂停播放", "next song": playback verbs go to what plays media, never to a vacuum that can also pause.
+        return any(find_action(device, v, frame) for v in media)
     if verbs & {"on", "off"} and switch_property(device):
         return True
     if verbs & {"open", "close"} and position_property(device):

@@ -96,6 +96,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nothing_in_area_can": ("Nothing in {areas} can do that.", "{areas}没有能做这件事的设备。"),
     "nothing_can": ("No device in this home can do that.", "家里没有能做这件事的设备。"),
     "no_type": ("This home has no {type}.", "家里没有{type}。"),
+    "no_person_room": ("No room in this home is linked to {who}.", "家里没有哪个房间是{who}的。"),
     "unknown_thing": ("I can't find \"{what}\" in this home.", "家里没有找到“{what}”。"),
     "which_device": ("Which one do you mean: {options}?", "您指的是哪一个：{options}？"),
     "which_area": ("Which room do you mean: {options}?", "您指的是哪个房间：{options}？"),
