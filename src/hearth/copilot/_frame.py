@@ -207,6 +207,10 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
             frame.verbs.remove("on")
     if not frame.verbs and frame.weak_verbs:
         frame.verbs = frame.weak_verbs
+    if "send" in frame.verbs:
+        frame.verbs = [v for v in frame.verbs if v != "send"]
+        if not frame.verbs and frame.areas and _names_robot(index, frame):
+            frame.verbs = ["start"]
     if not frame.verbs:
         frame.verbs = _verb_inside(index, raw, mentions)
     frame.values.extend(v for v in frame.weak_values if v not in frame.values)
@@ -232,10 +236,19 @@ def _frame(index: HomeIndex, raw: list[str], lo: int, hi: int, mentions: list[Me
             frame.flags.add("qstate")
     elif raw[lo:hi] and raw[lo] in ("is", "are", "was", "were", "doe", "do", "did", "ha", "have"):
         frame.flags.add("qstate")
-    if lang == "en" and raw[lo:hi] and raw[lo] in _QUESTION_START and not (
+    # "have the Roomba clean the den" asks the Roomba to do something; "have the lights been on" asks about them.
+    causative = raw[lo:lo + 2] in (["have", "the"], ["have", "my"], ["have", "our"]) and "been" not in raw[lo:hi]
+    if lang == "en" and raw[lo:hi] and raw[lo] in _QUESTION_START and not causative and not (
             raw[lo] in ("do", "doe") and lo + 1 < hi and raw[lo + 1] in ("not", "nt")):
         frame.flags.add("qword")
     return frame
+
+
+def _names_robot(index: HomeIndex, frame: Frame) -> bool:
+    """Whether the clause names a robot vacuum, by kind or by name."""
+    said = [d for group in (*frame.devices, *frame.cores) for d in group]
+    return any(group == ("vacuum",) for group in frame.types) or any(
+        d in index.home.devices and index.home.devices[d].type == "vacuum" for d in said)
 
 
 def _is_list(raw: list[str], mentions: list[Mention]) -> bool:
