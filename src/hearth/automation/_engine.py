@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from functools import partial
 from time import perf_counter
 from types import TracebackType
@@ -22,7 +23,7 @@ from hearth.automation._run import RuleRuntime, Run
 from hearth.automation._timers import TimerStore
 from hearth.automation._trace import Step, Trace
 from hearth.automation._triggers import Wiring, attach
-from hearth.core import Bus, Clock, Command, CommandPath, RuleFired, StateStore
+from hearth.core import Bus, Clock, Command, CommandPath, Remove, RuleFired, StateStore
 from hearth.errors import HearthError, RuleError
 from hearth.model import Home
 
@@ -340,6 +341,14 @@ class Engine:
             rt = self.rules.get(rule_id)
             if rt is not None:
                 self.timers.save_traces(rule_id, [t.to_dict() for t in rt.traces], self.trace_len)
+
+    def mqtt_topics(self) -> frozenset[str]:
+        """The MQTT topic filters the rules' triggers (and pending waits) listen to."""
+        return self.wiring.mqtt_topics()
+
+    def watch_mqtt_topics(self, listener: Callable[[frozenset[str]], None]) -> Remove:
+        """Call `listener` with all topic filters whenever rules start or stop listening to one; returns the undo."""
+        return self.wiring.watch_mqtt_topics(listener)
 
     def stats(self) -> dict[str, int]:
         """Counts for status displays."""

@@ -125,8 +125,8 @@ class TopicIndex:
             return False
         found.remove(listener)
         trail[-1].listeners = tuple(found)
-        for level, parent, node in zip(reversed(topic_filter.split("/")), reversed(trail[:-1]), reversed(trail),
-                                       strict=True):
+        levels = topic_filter.split("/")
+        for level, parent, node in zip(reversed(levels), reversed(trail[:-1]), reversed(trail[1:]), strict=True):
             if node.listeners or node.children:
                 break
             del parent.children[level]

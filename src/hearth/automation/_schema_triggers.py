@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hearth.automation._mqtt import filter_problem, parse_path
 from hearth.automation._schema_base import Duration, OneOrMany, Scalar, Strict, SunEvent, TimeOfDay, check_bounds
@@ -107,14 +107,20 @@ class MqttTriggerModel(_TriggerBase):
     payload: Scalar | None = None
     value: str | None = Field(None, description="a JSON path into the payload, like value_json.state")
 
-    @model_validator(mode="after")
-    def _check(self) -> MqttTriggerModel:
-        problem = filter_problem(self.topic)
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, topic: str) -> str:
+        problem = filter_problem(topic)
         if problem is not None:
-            raise ValueError(f"topic {self.topic!r}: {problem}")
-        if self.value is not None and parse_path(self.value) is None:
-            raise ValueError(f"value {self.value!r}: expected a JSON path like value_json.state or value_json.a[0].b")
-        return self
+            raise ValueError(f"{topic!r}: {problem}")
+        return topic
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str | None) -> str | None:
+        if value is not None and parse_path(value) is None:
+            raise ValueError(f"{value!r}: expected a JSON path like value_json.state or value_json.a[0].b")
+        return value
 
 
 class HubStartTriggerModel(_TriggerBase):

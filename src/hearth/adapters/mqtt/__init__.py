@@ -11,6 +11,7 @@ from hearth.adapters.mqtt._publisher import MQTT_ACTOR, MqttPublisher, discovery
 from hearth.adapters.mqtt._registry import DiscoveredDevices
 from hearth.adapters.mqtt._settings import settings_from_url
 from hearth.adapters.mqtt._template import Template, TemplateError
+from hearth.adapters.mqtt._topics import TopicBridge, TopicSource
 from hearth.adapters.mqtt._z2m import plans_for
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "PayloadError",
     "Template",
     "TemplateError",
+    "TopicBridge",
+    "TopicSource",
     "bench_mqtt_ingest",
     "build_entity",
     "discovery_configs",

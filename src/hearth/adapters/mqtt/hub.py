@@ -15,6 +15,7 @@ from hearth.adapters.mqtt._adapter import MqttAdapter
 from hearth.adapters.mqtt._connection import MqttConnection
 from hearth.adapters.mqtt._publisher import MqttPublisher
 from hearth.adapters.mqtt._settings import settings_from_url
+from hearth.adapters.mqtt._topics import TopicBridge
 from hearth.hub import Hub, HubConfig, register_subsystem
 
 
@@ -36,6 +37,9 @@ def start_mqtt(hub: Hub, config: HubConfig, stack: AsyncExitStack) -> None:
     # Discovered devices join the command path, so people, rules, the copilot and agents can drive them.
     stack.callback(adapter.listen(lambda devices: hub.commands.set_discovered("mqtt", devices)))
     hub.services["mqtt"] = adapter
+    engine = hub.services.get("automation")  # started before MQTT: rules' mqtt triggers hear their topics
+    if engine is not None:
+        stack.callback(TopicBridge(connection, hub.bus, hub.clock).follow(engine))
     if os.environ.get("HEARTH_MQTT_PUBLISH", "1") != "0":
         publisher = MqttPublisher(connection, hub.home, hub.state, hub.bus, hub.commands,
                                   ha_discovery=os.environ.get("HEARTH_MQTT_HA_DISCOVERY") == "1")
