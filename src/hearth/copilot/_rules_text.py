@@ -12,7 +12,8 @@ import yaml
 
 from hearth.automation import parse_rules
 from hearth.copilot._rules_text_say import explain, notify_message
-from hearth.copilot._rules_text_when import Phrase, PhraseReader, RuleTextError, mark_times, read_when
+from hearth.copilot._rules_text_time import mark_times, read_when
+from hearth.copilot._rules_text_when import Phrase, PhraseReader, RuleTextError
 from hearth.copilot._scenes import scene_data
 from hearth.copilot._text import Lang, normalize
 from hearth.core import Actor, Command

@@ -7,7 +7,7 @@ from typing import Any
 
 from hearth.copilot._index import HomeIndex
 from hearth.copilot._reply import join, label, value_text
-from hearth.copilot._rules_text_when import WEEKDAYS, WEEKEND
+from hearth.copilot._rules_text_time import WEEKDAYS, WEEKEND
 from hearth.core import Actor
 from hearth.errors import SpecError
 from hearth.model import PropertySpec
