@@ -13,9 +13,10 @@ import pytest
 
 from hearth.adapters.mqtt import LocalMosquitto, MqttConnection, MqttSettings, TopicBridge
 from hearth.automation import parse_rules
-from hearth.core import RuleFired
+from hearth.core import FakeClock, RuleFired
+from hearth.hub import HubConfig, load_home_or_demo, open_hub
 
-from .conftest import HOME, Rig, rig
+from .conftest import HOME, NOON, Rig, rig
 
 RULES = """
 - id: bell
@@ -104,3 +105,20 @@ async def test_a_rule_added_at_run_time_is_subscribed(broker: LocalMosquitto) ->
         assert r.engine.traces("garage")[0].trigger["value"] is False
         r.engine.remove("garage")
         assert r.engine.mqtt_topics() == {"doorbell/front", "doorbell/#"}
+
+
+async def test_in_a_hub_the_mqtt_side_follows_the_engines_topics(broker: LocalMosquitto, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEARTH_MQTT_URL", f"mqtt://127.0.0.1:{broker.port}")
+    monkeypatch.setenv("HEARTH_DATA_DIR", str(tmp_path))
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    config = HubConfig(load_home_or_demo(None), clock=FakeClock(NOON), simulate=False, rules=tmp_path / "rules.yaml")
+    async with open_hub(config) as hub:
+        ended: asyncio.Queue[str] = asyncio.Queue()
+        hub.bus.subscribe(RuleFired, lambda ev: ended.put_nowait(ev.rule) if ev.outcome != "started" else None)
+        async with asyncio.timeout(5):
+            await hub.services["mqtt_connection"].wait_connected()
+        async with aiomqtt.Client("127.0.0.1", broker.port) as outside:
+            await outside.publish("doorbell/front", b"ring", qos=1)
+            async with asyncio.timeout(5):
+                assert sorted([await ended.get(), await ended.get()]) == ["any_bell", "bell"]
