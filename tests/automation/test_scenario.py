@@ -60,7 +60,7 @@ async def test_nothing_fires_in_daylight() -> None:
     [
         ("steps:\n  - {at: 0, set: {device: car}}\n", "s.yaml:2: steps[0].set.property: required field is missing"),
         ("steps:\n  - {at: soon, event: {device: doorbell, event: ring}}\n", "s.yaml:2: steps[0].at: expected a"),
-        ("steps:\n  - {at: 0}\n", "exactly one of set, event, webhook, perception"),
+        ("steps:\n  - {at: 0}\n", "exactly one of set, event, webhook, perception, mqtt"),
     ],
 )
 def test_broken_scenarios_say_where(tmp_path: Path, text: str, message: str) -> None:
@@ -77,3 +77,19 @@ async def test_a_step_naming_an_unknown_device_is_an_error(tmp_path: Path) -> No
     scenario, root, source = load_scenario(path)
     with pytest.raises(RuleError, match=r"s.yaml:2: steps\[0\]: unknown device 'ghost'"):
         await run_scenario(HOME, parse_rules(demo_rules_text(), HOME), scenario, source, root)
+
+
+async def test_mqtt_messages_in_a_scenario(tmp_path: Path) -> None:
+    rules = parse_rules("""
+- id: garage
+  triggers: [{trigger: mqtt, topic: 'garage/+/contact', value: value_json.contact, payload: false}]
+  actions: [{command: {device: garage_light, property: light.on, value: true}}]
+""", HOME)
+    path = tmp_path / "s.yaml"
+    path.write_text("steps:\n"
+                    "  - {at: 0, mqtt: {topic: garage/side/contact, payload: {contact: false}, retained: true}}\n"
+                    "  - {at: 10, mqtt: {topic: garage/side/contact, payload: '{\"contact\": true}'}}\n"
+                    "  - {at: 20, mqtt: {topic: garage/side/contact, payload: {contact: false}}}\n", encoding="utf-8")
+    scenario, root, source = load_scenario(path)
+    result = await run_scenario(HOME, rules, scenario, source, root)
+    assert [(c["time"], c["device"]) for c in result.commands] == [(20, "garage_light")]

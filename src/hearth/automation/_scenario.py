@@ -25,6 +25,7 @@ from hearth.automation._compiler import dotted, explain, locate
 from hearth.automation._engine import Engine
 from hearth.automation._loader import read_yaml
 from hearth.automation._model import RuleSet
+from hearth.automation._mqtt import as_text
 from hearth.automation._schema_base import Duration, Scalar, Strict
 from hearth.core import (
     AuditRecorded,
@@ -32,6 +33,7 @@ from hearth.core import (
     Event,
     FakeClock,
     HubStarted,
+    MqttMessage,
     Notification,
     PerceptionDetected,
     WebhookReceived,
@@ -67,17 +69,24 @@ class _Perception(Strict):
     confidence: float = 1.0
 
 
+class _Mqtt(Strict):
+    topic: str = Field(min_length=1)
+    payload: Scalar | dict[str, Any] | list[Any] = ""  # a mapping or list is sent as JSON
+    retained: bool = False
+
+
 class _Step(Strict):
     at: Duration = 0.0
     set: _Set | None = None
     event: _DeviceEvent | None = None
     webhook: _Webhook | None = None
     perception: _Perception | None = None
+    mqtt: _Mqtt | None = None
 
     @model_validator(mode="after")
     def _one(self) -> _Step:
-        if sum(x is not None for x in (self.set, self.event, self.webhook, self.perception)) != 1:
-            raise ValueError("a step has exactly one of set, event, webhook, perception")
+        if sum(x is not None for x in (self.set, self.event, self.webhook, self.perception, self.mqtt)) != 1:
+            raise ValueError("a step has exactly one of set, event, webhook, perception, mqtt")
         return self
 
 
@@ -151,6 +160,8 @@ def _event(home: Home, step: _Step, now: float, where: str) -> tuple[str, str, s
         return DeviceEvent(now, e.device, service, e.event, dict(e.arguments))
     if step.webhook is not None:
         return WebhookReceived(now, step.webhook.id, dict(step.webhook.payload))
+    if step.mqtt is not None:
+        return MqttMessage(now, step.mqtt.topic, as_text(step.mqtt.payload), step.mqtt.retained)
     assert step.perception is not None
     p = step.perception
     return PerceptionDetected(now, p.camera, p.kind, p.count, (), p.confidence, p.label)
