@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hearth.adapters.mqtt import matches
+from hearth.adapters.mqtt import MqttConnection, MqttSettings, TopicBridge, matches
 from hearth.automation import parse_rules
 from hearth.automation._model import MqttTrigger
 from hearth.automation._mqtt import MISSING, TopicIndex, filter_problem, parse_path, read_value
@@ -166,3 +166,22 @@ async def test_the_engine_tells_which_topics_to_subscribe_as_they_change() -> No
         stop()
         r.engine.set_enabled("two", True)
         assert seen == [frozenset({"a/#", "reply"}), frozenset({"a/#"}), frozenset()]
+
+
+async def test_the_mqtt_side_publishes_each_message_once_and_unsubscribes_on_undo() -> None:
+    async with rig(rule("{trigger: mqtt, topic: 'a/#'}", "one") + rule("{trigger: mqtt, topic: a/b}", "two")) as r:
+        conn = MqttConnection(MqttSettings())
+        heard: list[MqttMessage] = []
+        r.bus.subscribe(MqttMessage, heard.append)
+        bridge = TopicBridge(conn, r.bus, r.clock)
+        stop = bridge.follow(r.engine)
+        assert bridge.topics == {"a/#", "a/b"}
+        conn.deliver("a/b", "ü".encode())  # both filters match: one event on the bus
+        assert [(m.topic, m.payload) for m in heard] == [("a/b", "ü")]
+        assert r.outcomes("one") == ["done"] and r.outcomes("two") == ["done"]
+        r.engine.set_enabled("two", False)
+        assert bridge.topics == {"a/#"}
+        stop()
+        assert bridge.topics == frozenset()
+        conn.deliver("a/b", b"again")
+        assert len(heard) == 1
