@@ -123,6 +123,10 @@ class HomeIndex:
         self._add_custom_words(table)
         self._add_custom_names(table)
         place_types_as_areas(table, self.place_areas)
+        for said in table.values():
+            # A word this home uses for its own room or device ("池塘", the pond) is no kind it lacks.
+            if any(k in (AREA, DEVICE, CORE) for k, _ in said):
+                said[:] = [(k, v) for k, v in said if not (k == TYPE and v.startswith("x-"))]
         self.phrases: Mapping[tuple[str, ...], tuple[Meaning, ...]] = {k: tuple(v) for k, v in table.items()}
         self.maxlen = max(len(k) for k in self.phrases)
         vocab = {tok for key in self.phrases for tok in key if tok.isascii() and tok.isalpha()}
@@ -211,7 +215,7 @@ class HomeIndex:
             self._add_given_name(table, dev, _strip(core or key, list(type_words)))
         if dev.type == "car":
             self._add_car_parts_of_name(table, dev)
-        add_kind_words(table, self.lex.device_kinds, self._names(dev.name, dev.aliases), dev.id)
+        add_kind_words(table, self.lex.device_kinds, self._names(dev.name, dev.aliases) + _own_type_words(dev), dev.id)
 
     def _add_car_parts_of_name(self, table: dict[tuple[str, ...], list[Meaning]], dev: Device) -> None:
         # People call a car by its make or its model alone: "the Tesla" for "Tesla Model 3", "小鹏" for "小鹏 P7".
@@ -406,6 +410,16 @@ class HomeIndex:
         area = self.home.areas[area_id]
         names = (area.name, *area.aliases)
         return self.zh_name(names) if lang == "zh" else self.en_name(names)
+
+
+def _own_type_words(dev: Device) -> list[tuple[str, ...]]:
+    """What a type the home declares says its device is and has: its name, description, services' names/descriptions."""
+    if not is_custom(dev):
+        return []
+    said = [dev.type.replace("-", " "), dev.spec.description]
+    for name, svc in dev.spec.services.items():
+        said += [name.replace("-", " "), svc.description]
+    return [key for text in said if (key := phrase_tokens(text))]
 
 
 def _contains(key: tuple[str, ...], sub: tuple[str, ...]) -> bool:

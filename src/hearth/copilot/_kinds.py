@@ -64,4 +64,6 @@ def add_kind_words(table: Table, groups: tuple[tuple[tuple[str, ...], ...], ...]
             meanings = table.setdefault(said, [])
             if any(k in (DEVICE, AREA, PERSON, ZONE, FLOOR) for k, _ in meanings) or (CORE, device_id) in meanings:
                 continue
+            # The home has one: a kind it would lack ("no hot tub") no longer refuses the word.
+            meanings[:] = [(k, v) for k, v in meanings if not (k == TYPE and v.startswith("x-"))]
             meanings.append((CORE, device_id))

@@ -168,7 +168,23 @@ def lexicon() -> Lexicon:
                                         tuple(phrase_tokens(w) for w in _words(entry)),
                                         "write" if entry.get("write") else "read" if entry.get("read") else "")
                             for name, entry in custom[section].items()) for section in ("properties", "actions"))
+    kinds = tuple(tuple(phrase_tokens(_s(w)) for w in group) for group in _load("kinds")["kinds"])
+    _add_missing_kinds(table, type_words, kinds)
     phrases = {k: tuple(v) for k, v in table.phrases.items()}
     return Lexicon(phrases, concepts, car_parts, {k: tuple(v) for k, v in type_words.items()}, brands, props,
-                   actions, related, tuple(tuple(phrase_tokens(_s(w)) for w in group)
-                                           for group in _load("kinds")["kinds"]))
+                   actions, related, kinds)
+
+
+def _add_missing_kinds(table: _Table, type_words: dict[str, list[tuple[str, ...]]],
+                       kinds: tuple[tuple[tuple[str, ...], ...], ...]) -> None:
+    """Every word for a household object names a kind a home may lack, refused by its own name ("no dishwasher")."""
+    for group in kinds:
+        name = "x-" + "-".join(group[0])
+        added = []
+        for key in group:
+            items = table.phrases.setdefault(key, [])
+            if all(k == TYPE and v.startswith("x-") for k, v in items):
+                items[:] = [(TYPE, name)]
+                added.append(key)
+        if added:
+            type_words[name] = list(dict.fromkeys([*added, *type_words.get(name, ())]))
