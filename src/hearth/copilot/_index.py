@@ -33,6 +33,7 @@ from hearth.copilot._lexicon import (
     Meaning,
     lexicon,
 )
+from hearth.copilot._part_words import add_choice_words
 from hearth.copilot._text import has_cjk, phrase_tokens, stem
 from hearth.model import Device, Home
 
@@ -260,12 +261,7 @@ class HomeIndex:
                         continue  # a catalog property people name by a concept word: the concept decides which one
                     if key and (NAME, prop.name) not in table[key]:
                         table[key].append((NAME, prop.name))
-                for choice in prop.choices if prop.writable else ():
-                    key = phrase_tokens(choice.description)
-                    if any(k == "verb" for k, _ in table.get(key, ())):
-                        continue
-                    if key and ("value", choice.description) not in table[key]:
-                        table[key].append(("value", choice.description))
+                add_choice_words(table, dev.id, prop)
             for _, prop in dev.spec.iter_properties():
                 for tok in phrase_tokens(prop.name):
                     key = (tok,)

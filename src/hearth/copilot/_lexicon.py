@@ -188,3 +188,8 @@ def _add_missing_kinds(table: _Table, type_words: dict[str, list[tuple[str, ...]
                 added.append(key)
         if added:
             type_words[name] = list(dict.fromkeys([*added, *type_words.get(name, ())]))
+
+
+def load_section(name: str) -> dict[str, Any]:
+    """One lexicon YAML file (lexicon/<name>.yaml) as a mapping."""
+    return _load(name)

@@ -10,6 +10,7 @@ from typing import Any
 from hearth.copilot import _props as P
 from hearth.copilot._actions import action, duration_with_action, handed_out, mode_with_action, whole
 from hearth.copilot._car import car_commands
+from hearth.copilot._choice_parts import part_commands
 from hearth.copilot._frame import Frame, Number
 from hearth.copilot._index import HomeIndex
 from hearth.copilot._reply import label, value_text
@@ -61,6 +62,11 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
     verbs = set(frame.verbs)
     name = index.device_name(device.id, frame.lang)
     plan = DevicePlan(device.id)
+    parts = part_commands(device, frame)
+    if parts is not None:
+        plan.commands.extend(parts)
+        plan.slots = {"property": f"{parts[0].service}.{parts[0].property}", "value": parts[0].value}
+        return plan
     for special in (bool_feature(device, frame), pause_command(device, verbs) if not frame.actions else None):
         if special is not None and not (special.property == "motor-control" and P.find_action(device, "stop", frame)):
             plan.commands.append(special)
