@@ -100,3 +100,21 @@ def handed_out(device: Device, frame: Frame) -> Command | None:
                 if isinstance(args, dict) and args:
                     return Command(device.id, svc, action=action.name, args=args)
     return None
+
+
+# Words that ask for a robot's job, not a plain start: the TV asked to vacuum is refused, not switched on.
+_ROBOT_JOBS = {"vacuum": "扫地", "hoover": "扫地", "sweep": "扫地", "mop": "拖地", "扫地": "扫地", "扫": "扫地",
+               "拖地": "拖地", "吸尘": "吸尘"}
+_LISTING = frozenset({"the", "and", "a", "my", "our", "和", "跟", "还有", ","})
+
+
+def robot_job_elsewhere(device: Device, frame: Frame, name: str) -> Issue | None:
+    """"Make the TV vacuum", "让电视扫地": a cleaning job asked of a device that cannot clean is refused."""
+    if P.room_action(device) is not None or P.find_action(device, "start", frame) is not None:
+        return None
+    for m in frame.mentions:
+        job = _ROBOT_JOBS.get(m.text)
+        before = frame.tokens[m.start - 1] if m.start > 0 else ""
+        if job is not None and "start" in m.values("verb") and before not in _LISTING and not m.has("device"):
+            return Issue("refused", "cannot", {"device": name, "action": m.text, "action_zh": job})
+    return None

@@ -8,7 +8,14 @@ from functools import cache
 from typing import Any
 
 from hearth.copilot import _props as P
-from hearth.copilot._actions import action, duration_with_action, handed_out, mode_with_action, whole
+from hearth.copilot._actions import (
+    action,
+    duration_with_action,
+    handed_out,
+    mode_with_action,
+    robot_job_elsewhere,
+    whole,
+)
 from hearth.copilot._car import car_commands
 from hearth.copilot._choice_parts import part_commands
 from hearth.copilot._frame import Frame, Number
@@ -62,6 +69,9 @@ def plan_device(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, 
     verbs = set(frame.verbs)
     name = index.device_name(device.id, frame.lang)
     plan = DevicePlan(device.id)
+    elsewhere = robot_job_elsewhere(device, frame, name)
+    if elsewhere is not None:
+        return elsewhere
     parts = part_commands(device, frame)
     if parts is not None:
         plan.commands.extend(parts)
@@ -267,8 +277,11 @@ _UNIT_WORDS = {"%": {"en": "percentage setting", "zh": "百分比调节"},
 
 @cache
 def _concept_word(concept: str, lang: str) -> str:
-    from hearth.copilot._lexicon import lexicon
+    from hearth.copilot._lexicon import lexicon, load_section
 
+    words = load_section("properties").get(concept, {}).get(lang) or []
+    if words:
+        return str(words[0])  # the first word listed for a concept is its plain name ("temperature", "温度")
     for tokens, meanings in lexicon().phrases.items():
         if ("prop", concept) in meanings and any("\u4e00" <= t <= "\u9fff" for t in tokens) == (lang == "zh"):
             return ("" if lang == "zh" else " ").join(tokens)

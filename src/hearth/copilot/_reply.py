@@ -128,7 +128,7 @@ def say(key: str, lang: str, **params: object) -> str:
     en, zh = MESSAGES[key]
     template = zh if lang == "zh" else en
     try:
-        return template.format(**params)
+        return template.format(**params).replace(" ;", ";")  # "has no Mop ;" when no setting name is given
     except (KeyError, IndexError):
         return en.format_map(_Default(params))
 
