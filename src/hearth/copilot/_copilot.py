@@ -12,6 +12,7 @@ from hearth.copilot._describe import describe_commands
 from hearth.copilot._frame import Frame, parse
 from hearth.copilot._hassil import HassilReader
 from hearth.copilot._index import HomeIndex
+from hearth.copilot._lexicon import PROP
 from hearth.copilot._plan import DevicePlan, direction
 from hearth.copilot._props import has_ability, switch_property
 from hearth.copilot._reply import join, say
@@ -303,6 +304,9 @@ class Copilot:
             if trial.issue is not None and trial.issue.status == "refused":
                 clause.issue = trial.issue
                 return clause
+        if isinstance(targets, Issue) and targets.key == "nothing_in_area_can" and frame.question and frame.props:
+            # "卧室湿度多少": a humidifier's target is not a reading; only a device that measures it answers.
+            targets = Issue("refused", "no_reading", {**targets.params, "what": _prop_word(frame, frame.lang)})
         if isinstance(targets, Issue):
             clause.issue = targets
             return clause
@@ -396,6 +400,9 @@ def _need(index: HomeIndex, frame: Frame, verbs: set[str]) -> Callable[[Any], bo
     concepts = [index.lex.concepts[c] for c in frame.props if c in index.lex.concepts]
     if frame.question:
         names = [n for c in concepts for n in (c.get_names or c.set_names)] + list(frame.names)
+        if frame.areas and not (frame.devices or frame.cores or frame.types or frame.names or "set" in verbs):
+            # A room's humidity is what something there measures, not a setpoint.
+            names = [n for n in names if not n.startswith("target-")] or ["-"]
         if names:
             from hearth.copilot._props import by_names
 
@@ -410,6 +417,14 @@ def _need(index: HomeIndex, frame: Frame, verbs: set[str]) -> Callable[[Any], bo
     if verbs - {"set"}:
         return lambda d: has_ability(d, verbs, frame) and d.type not in ("car", "person")
     return None
+
+
+def _prop_word(frame: Frame, lang: str) -> str:
+    """The word the user said for the property asked about."""
+    if lang == "en" and frame.props:
+        return frame.props[0].replace("-", " ")
+    said = next((m.text for m in frame.mentions if any(k == PROP for k, _ in m.meanings)), None)
+    return said or (frame.props[0] if frame.props else "?")
 
 
 def _looks_like_rule(frames: list[Frame]) -> bool:

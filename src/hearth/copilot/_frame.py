@@ -31,7 +31,8 @@ from hearth.copilot._text import Lang, normalize, stem, tokenize
 _UNITS = {
     "%": "%", "percent": "%", "pct": "%", "度": "°", "degree": "°", "deg": "°", "c": "°", "celsiu": "°",
     "k": "K", "kelvin": "K", "km": "km", "公里": "km", "kilometer": "km", "档": "level", "挡": "level",
-    "级": "level", "level": "level", "speed": "level", "a": "A", "amp": "A", "安": "A", "ampere": "A",
+    "级": "level", "区": "level", "zone": "level", "level": "level", "speed": "level", "a": "A", "amp": "A",
+    "安": "A", "ampere": "A",
 }
 _ABSOLUTE = frozenset({"to", "at", "到", "至", "成", "为", "是", "=", "on"})
 _RELATIVE = frozenset({"by", "another", "more", "extra", "多", "加", "减"})
@@ -335,6 +336,8 @@ def _numbers(raw: list[str], lo: int, hi: int, mentions: list[Mention]) -> list[
             unit = "°" if raw[i + 1] == "摄" else "km"
         prev = raw[i - 1] if i > lo else ""
         prev2 = raw[i - 2] if i - 1 > lo else ""
+        if unit is None and prev in ("level", "speed", "gear", "zone", "channel"):
+            unit = "level"  # "fan to level 5": the word before the number names its unit
         absolute = prev in _ABSOLUTE or prev2 + prev in ("设为", "调为")
         relative = (prev in _RELATIVE or prev in _BARE_DIRECTION or i in verbs_end) and not absolute
         out.append(Number(value, unit, absolute, relative))

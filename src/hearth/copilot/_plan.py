@@ -304,6 +304,8 @@ def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, n
         found.params.setdefault("device", name)
         return found
     if found is None:
+        if number is not None and not any(p.writable for _, p in device.spec.iter_properties()):
+            return Issue("refused", "read_only_device", {"device": name})
         return Issue("clarify", "what_value", {"device": name})
     svc, prop = found
     what = label(prop, frame.lang)
@@ -388,7 +390,8 @@ def _choice_value(prop: PropertySpec, frame: Frame, number: Number | None, curre
         pos = int(number.value)
         if 1 <= pos <= len(levels):
             return levels[pos - 1]
-        return Issue("refused", "out_of_range", {"value": pos, "low": 1, "high": len(levels)})
+        key = "no_zone" if "zone" in prop.name else "no_level"
+        return Issue("refused", key, {"value": pos, "options": ", ".join(levels)})
     ordered = [n for n in names if n.lower() != "auto"] or names
     if "qmax" in frame.flags:
         return ordered[-1]
