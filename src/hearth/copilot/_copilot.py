@@ -247,7 +247,9 @@ class Copilot:
             params["areas"] = join([idx.area_name(a, lang) for a in params["areas"]  # type: ignore[attr-defined]
                                     if a in idx.home.areas], lang)
         if "type" in params:
-            params["type"] = _type_word(idx, str(params["type"]), lang)
+            word, spoken = _type_word(idx, str(params["type"]), lang), str(params.pop("said", "") or "")
+            # "the garage heater": the kind is named as said, unless said short ("tub" for the bathtub).
+            params["type"] = spoken if spoken and spoken not in word else word
         options = [idx.device_name(o, lang) if o in idx.home.devices else idx.area_name(o, lang)
                    if o in idx.home.areas else o for o in issue.options[:8]]
         params["options"] = params.get("options") or join(options, lang) if options else params.get("options", "")

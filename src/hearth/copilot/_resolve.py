@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from hearth.copilot._frame import Frame
 from hearth.copilot._index import HomeIndex
-from hearth.copilot._lexicon import AREA, CORE, DEVICE, TYPE, VERB
+from hearth.copilot._lexicon import AREA, CORE, DEVICE, PLACE, TYPE, VERB
 from hearth.model import Device
 
 # Car parts whose words only make sense for a car: they pick the car even when it is not named.
@@ -52,6 +52,11 @@ def _flat(groups: Iterable[tuple[str, ...]]) -> list[str]:
     return out
 
 
+def said(frame: Frame, kind: str, value: str) -> str | None:
+    """The words the user said for a meaning ("office" for the study place, "heater" for a heating type)."""
+    return next((m.text for m in frame.mentions if (kind, value) in m.meanings), None)
+
+
 def resolve_areas(index: HomeIndex, frame: Frame) -> tuple[str, ...] | Issue:
     """The areas a clause names (directly, by floor, or by a kind of room the home has one of)."""
     areas = _flat(frame.areas)
@@ -70,7 +75,7 @@ def resolve_areas(index: HomeIndex, frame: Frame) -> tuple[str, ...] | Issue:
             return Issue("clarify", "which_area", {"place": place}, tuple(having))
         elif not found:
             # "turn on the sauna in the loft": a kind of room the home lacks is refused, whatever else is named.
-            return Issue("refused", "no_area", {"place": place})
+            return Issue("refused", "no_area", {"place": said(frame, PLACE, place) or place})
     return tuple(areas)
 
 
@@ -205,6 +210,9 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
     if frame.types or frame.cores or any(home.devices[d].type != "person" for g in groups for d in g):
         groups = [g for g in (tuple(d for d in g if home.devices[d].type != "person") for g in groups) if g]
     if groups:
+        lacked = _part_lacked(index, frame, groups)
+        if lacked is not None:
+            return lacked
         ids: list[str] = []
         for group in groups:
             if len(group) > 1 and areas:
@@ -265,6 +273,32 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
     return Targets(tuple(able), (), named=False)
 
 
+def _part_lacked(index: HomeIndex, frame: Frame, groups: list[tuple[str, ...]]) -> Issue | None:
+    """"The light on the ceiling fan" when the fan has no light: refused, not the fan switched."""
+    if len(groups) != 1 or len(groups[0]) != 1 or frame.question or "list" in frame.flags:
+        return None
+    dev = index.home.devices[groups[0][0]]
+    for t in _flat(frame.types):
+        if t != "light" or dev.type == t or dev.type.startswith("x-") or dev.type not in _BUILTIN_PARTLESS:
+            continue
+        if not any("light" in name or "light" in (svc.description or "").lower()
+                   for name, svc in dev.spec.services.items()):
+            return Issue("refused", "no_property", {"device": index.device_name(dev.id, frame.lang),
+                                                    "what": said(frame, TYPE, t) or t})
+    return None
+
+
+_BUILTIN_PARTLESS = frozenset({"fan", "air-purifier", "humidifier", "air-conditioner", "television", "speaker",
+                               "vacuum", "water-heater"})
+
+
+def _next_to_kind(frame: Frame, kind: str) -> bool:
+    """Whether a kind is said right by another kind ("游泳池的灯", "pool lights"), not in another phrase."""
+    own = [m for m in frame.mentions if (TYPE, kind) in m.meanings]
+    others = [m for m in frame.mentions if m.has(TYPE) and (TYPE, kind) not in m.meanings]
+    return any(0 <= o.start - m.end <= 2 or 0 <= m.start - o.end <= 3 for m in own for o in others)
+
+
 def _room_robot(device: Device) -> bool:
     """Whether a device works in other rooms than its own (a robot told which room to clean)."""
     from hearth.copilot._props import room_action
@@ -297,7 +331,11 @@ def _resolve_types(index: HomeIndex, frame: Frame, types: list[str], areas: tupl
     if not ids and frame.car_parts and index.by_type.get("car") and not areas:
         return _pick(index, frame, list(index.by_type["car"]), (), "car", False)
     if not ids:
-        return Issue("refused", "no_type", {"type": types[0]})
+        return Issue("refused", "no_type", {"type": types[0], "said": said(frame, TYPE, types[0]) or ""})
+    lacking = [t for t in types if t.startswith("x-") and not index.by_type.get(t) and _next_to_kind(frame, t)]
+    if lacking and len(types) > 1:
+        # "打开游泳池的灯" with no pool: the lights elsewhere are not the pool's.
+        return Issue("refused", "no_type", {"type": lacking[0], "said": said(frame, TYPE, lacking[0]) or ""})
     if need is not None and len(types) > 1:
         able = [d for d in ids if need(index.home.devices[d])]
         ids = able or ids
