@@ -15,11 +15,12 @@ from hearth.copilot._index import HomeIndex
 from hearth.copilot._lexicon import PROP
 from hearth.copilot._plan import DevicePlan, direction
 from hearth.copilot._props import has_ability, switch_property
-from hearth.copilot._reply import join, say
+from hearth.copilot._reply import join, say, zh_denied, zh_reason
 from hearth.copilot._resolve import CAR_ONLY, Issue, Targets, resolve
 from hearth.copilot._rules_text import TextRules, looks_like_rule
 from hearth.copilot._scenes import SceneFinder, SceneSource, home_scenes, scene_commands
 from hearth.copilot._targets import unknown_target, unlinked_person_room
+from hearth.copilot._tasks import task_for
 from hearth.copilot._text import Lang, detect_language
 from hearth.core import Actor, Bus, Command, CommandPath, StateChanged, StateStore
 from hearth.errors import ConfirmationRequired, PermissionDenied
@@ -134,7 +135,12 @@ class Copilot:
         if all("negated" in f.flags for f in frames):
             reply = "好的，不动它。" if lang == "zh" else "OK, I'll leave it as it is."
             return AskResult(text, lang, "answered", None, reply=reply)
-        if _out_of_scope(frames):
+        task = task_for(text, lang, clauses, lambda plain: self.understand(plain, state.values)[1])
+        if task is not None and task.plain is None:  # "brew some coffee" in a home without a coffee machine
+            return AskResult(text, lang, "refused", "HassTurnOn", reply=task.reply)
+        if task is not None and task.plain is not None:
+            clauses = self.understand(task.plain, state.values)[1]
+        elif _out_of_scope(frames):
             second = await self._second_reading(text, lang, core, actor, confirm)
             return second or AskResult(text, lang, "unsupported", None, reply=say("unsupported", lang))
         if keep_context:
@@ -167,7 +173,7 @@ class Copilot:
                 return self._needs_confirmation(text, lang, intents[0], slots, planned, cmd, str(exc))
             except PermissionDenied as exc:
                 return AskResult(text, lang, "refused", intents[0], slots, tuple(command_json(c) for c in planned),
-                                 reply=say("denied", lang, why=str(exc), why_zh=_zh_denied(str(exc))))
+                                 reply=say("denied", lang, why=str(exc), why_zh=zh_denied(str(exc))))
             except Exception as exc:  # CommandRejected: the plan names something the spec refuses
                 return AskResult(text, lang, "refused", intents[0], slots, reply=say("failed", lang, why=str(exc)))
         changes: list[dict[str, Any]] = []
@@ -236,7 +242,7 @@ class Copilot:
                             planned: list[Command], cmd: Command, why: str) -> AskResult:
         name = self.index.device_name(cmd.device, lang)
         reason = why.removeprefix("please confirm: ").split(" (")[0]
-        reply = say("confirm", lang, reason=reason, reason_zh=_zh_reason(reason), device=name)
+        reply = say("confirm", lang, reason=reason, reason_zh=zh_reason(reason), device=name)
         return AskResult(text, lang, "clarify", intent, {**slots, "needs_confirmation": True},
                          tuple(command_json(c) for c in planned), (), reply)
 
@@ -472,16 +478,3 @@ def _type_word(index: HomeIndex, type_name: str, lang: str) -> str:
         if is_zh == (lang == "zh"):
             return ("" if is_zh else " ").join(tokens)
     return type_name.removeprefix("x-").replace("-", " ")
-
-
-def _zh_reason(reason: str) -> str:
-    return {"unlock the door": "解锁门", "open the garage door": "打开车库门", "unlock the car": "解锁车辆",
-            "open the trunk": "打开后备箱", "turn on the oven": "打开烤箱"}.get(reason, reason)
-
-
-def _zh_denied(why: str) -> str:
-    for en, zh in (("child", "儿童"), ("guest", "访客")):
-        if en in why:
-            reason = why.split(" may not ")[-1] if " may not " in why else why
-            return f"{zh}不能{_zh_reason(reason)}。"
-    return why

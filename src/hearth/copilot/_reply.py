@@ -144,3 +144,18 @@ def say(key: str, lang: str, **params: object) -> str:
 class _Default(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+def zh_reason(reason: str) -> str:
+    """A confirmation reason in Chinese."""
+    return {"unlock the door": "解锁门", "open the garage door": "打开车库门", "unlock the car": "解锁车辆",
+            "open the trunk": "打开后备箱", "turn on the oven": "打开烤箱"}.get(reason, reason)
+
+
+def zh_denied(why: str) -> str:
+    """A permission refusal in Chinese."""
+    for en, zh in (("child", "儿童"), ("guest", "访客")):
+        if en in why:
+            reason = why.split(" may not ")[-1] if " may not " in why else why
+            return f"{zh}不能{zh_reason(reason)}。"
+    return why

@@ -234,6 +234,11 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
         if len(inside) == 1:
             return Targets(tuple(inside), areas)
     types = _flat(frame.types) or (_flat(frame.weak_types) if not frame.car_parts else [])
+    wanted = frame.props and not set(frame.verbs) - {"up", "down"}
+    if wanted and not frame.types and areas and need is not None and not any(
+            need(home.devices[d]) for t in types for d in index.by_type.get(t, ())):
+        # "warm up the garage": the room named, not its garage door, which cannot do what is asked.
+        types = []
     if "car" in types:
         cars = index.by_type.get("car", [])
         if not cars:

@@ -145,6 +145,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bhalf an? (degree|level|notch)", r"0.5 \1", text)
     text = _CORRECTED.sub(r"\1", text)
     text = _FAHRENHEIT_ZH.sub(_celsius, _FAHRENHEIT.sub(_celsius, text))
+    text = _A_NOT_A.sub(lambda m: (m[1] + m[2] if m[2] else _A_NOT_A_WORDS.get(m[1], m[1])) + "吗", text)
     return re.sub(r"(\d)(percent|pct)\b", r"\1 \2", text)
 
 
@@ -153,6 +154,9 @@ _CORRECTED = re.compile(r"\d+(?:\.\d+)?\s*(?:度|degrees?|%|percent)?\s*,?\s*(?:
                         r"make (?:that|it)|wait|不对|不是|不|哦不|我是说|应该是|改成)\s*,?\s*(\d)")
 _FAHRENHEIT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:度|degrees?)?\s*(?:f|fahrenheit|华氏度?)\b")
 _FAHRENHEIT_ZH = re.compile(r"华氏\s*(\d+(?:\.\d+)?)\s*度?")
+# "卧室里潮不潮", "暖不暖和": a yes-no question said as A-not-A asks "A吗" (潮 alone is said 潮湿).
+_A_NOT_A = re.compile(r"([潮湿干冷热暖凉亮暗吵闷])不\1([湿燥和快]?)")
+_A_NOT_A_WORDS = {"潮": "潮湿", "湿": "潮湿", "干": "干燥"}
 
 
 def _celsius(match: re.Match[str]) -> str:
