@@ -122,8 +122,20 @@ async def open_hub(config: HubConfig) -> AsyncIterator[Hub]:
         finally:
             bus.publish(HubStopping(clock.now()))
             await stack.aclose()
-            for task in hub._spawned:
-                task.cancel()
+            await _stop_tasks(hub._spawned)
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel the hub's tasks and wait for them; a task that swallowed its cancellation is told again."""
+    for task in tasks:
+        task.cancel()
+    for _ in range(100):
+        pending = [t for t in tasks if not t.done()]
+        if not pending:
+            return
+        await asyncio.wait(pending, timeout=0.1)
+        for task in pending:
+            task.cancel()
 
 
 def load_subsystems() -> None:

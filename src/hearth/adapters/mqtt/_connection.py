@@ -143,6 +143,10 @@ class MqttConnection:
                 self.connected.clear()
                 self.disconnected.set()
                 self._client = None
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                # aiomqtt can turn a cancellation into an MqttError on the way out; stopping must still stop.
+                raise asyncio.CancelledError
             if self._was_up:
                 delay = self.settings.backoff_min
             await self._clock.sleep(delay)
@@ -189,16 +193,21 @@ class MqttConnection:
             self.disconnected.clear()
             self.connected.set()
             async with asyncio.TaskGroup() as tasks:
-                sender = tasks.create_task(self._send_loop(client))
+                stop: list[bool] = []
+                sender = tasks.create_task(self._send_loop(client, stop))
                 try:
                     async for _ in client.messages:  # messages arrive inline; this only ends on disconnect
                         pass
                 finally:
+                    # Seen on a busy machine: the sender's cancellation can be lost while it waits, which would
+                    # hold this task group (and the hub's shutdown) forever; a flag and a wake-up end it anyway.
+                    stop.append(True)
+                    self._wake.set()
                     sender.cancel()
 
-    async def _send_loop(self, client: aiomqtt.Client) -> None:
+    async def _send_loop(self, client: aiomqtt.Client, stop: list[bool]) -> None:
         # Subscription changes go first, so a handler added before a publish hears its answer.
-        while True:
+        while not stop:
             while self._changes:
                 topic_filter, subscribe = self._changes[0]
                 if subscribe and topic_filter in self._qos:
