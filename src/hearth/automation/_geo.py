@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from hearth.errors import RuleError
-from hearth.model import Device, Home, Value, Zone
+from hearth.model import Device, Home, Value, Zone, distance_m
 
 StateKey = tuple[str, str, str]
-_EARTH_KM = 6371.0088
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+    """Great-circle distance in kilometres (the model's haversine)."""
+    return distance_m(lat1, lon1, lat2, lon2) / 1000.0
 
 
 def location_keys(device: Device) -> tuple[StateKey, StateKey]:
