@@ -31,3 +31,25 @@ async def test_a_worker_that_lost_its_lease_cannot_commit(pg_url: str) -> None:
         assert await db.renew("w1", {0: epoch}, 30.0) == set()
         assert await db.renew("w2", {0: epoch2}, 30.0) == {0}
         assert (await db.leases())[0]["committed"] == 10
+
+
+async def test_commands_stay_unpublished_until_their_offset_is_marked(pg_url: str) -> None:
+    from hearth.fleet._runtime import IssuedCommand
+
+    def command(n: int) -> IssuedCommand:
+        return IssuedCommand(f"r{n}.rule:x.0", "h1", float(n), "lamp", "light", "on", True, "rule:x")
+
+    async with open_db(pg_url, size=2) as db:
+        await db.setup_partitions(2)
+        [(_, epoch, _, _)] = await db.claim([0], "w", ttl=30.0)
+        await db.commit(0, "w", epoch, 10, 1.0, 10, [], [], [command(1), command(2)])
+        await db.commit(0, "w", epoch, 20, 2.0, 10, [], [], [command(3)])
+        assert [(c.id, seq) for c, seq in await db.unpublished(0)] == [
+            ("r1.rule:x.0", 10), ("r2.rule:x.0", 10), ("r3.rule:x.0", 20)]
+        await db.commit_batch("w", [], [], [], [], {0: 10})
+        assert [c.id for c, _ in await db.unpublished(0)] == ["r3.rule:x.0"]
+        await db.commit_batch("w", [], [], [], [], {0: 5})  # a mark never moves back
+        assert [c.id for c, _ in await db.unpublished(0)] == ["r3.rule:x.0"]
+        await db.commit_batch("w", [], [], [], [], {0: 20})
+        assert await db.unpublished(0) == []
+        assert await db.unpublished(1) == []

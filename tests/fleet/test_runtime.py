@@ -81,3 +81,19 @@ async def test_a_restarted_run_in_the_same_instant_leaves_one_timer() -> None:
     assert rt.timers.rows == {}
     assert [c.value for c in rt.take()[1]] == [True, True, False]
     await rt.stop()
+
+
+def test_published_offset_stops_below_the_oldest_unacknowledged_commit() -> None:
+    from hearth.fleet._partition import Partition, note_published, published_marks
+
+    part = Partition(3, epoch=1, offset=30, watermark=0.0, adopted=True)
+    part.unacked = {10: 2, 20: 1, 30: 1}
+    parts = {3: part}
+    assert published_marks(parts, [(3, 20)]) == {3: 9}  # 10 still waits: everything below it is published
+    note_published(parts, {3: 9})
+    assert published_marks(parts, [(3, 10)]) == {}  # one of the two commands at 10 is still out
+    assert published_marks(parts, [(3, 10), (7, 5)]) == {3: 29}  # acks of a partition given up are ignored
+    note_published(parts, {3: 29})
+    assert published_marks(parts, [(3, 30)]) == {3: 30}
+    note_published(parts, {3: 30})
+    assert published_marks(parts, []) == {}

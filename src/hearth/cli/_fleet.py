@@ -126,12 +126,14 @@ def simulate(
     partitions: Annotated[int, typer.Option(help="Partition count.")] = DEFAULT_PARTITIONS,
     local: Annotated[int, typer.Option(help="Start a private NATS server and this many local workers.")] = 0,
     check: Annotated[bool, typer.Option(help="Check commands against the single-process oracle.")] = True,
+    warm: Annotated[bool, typer.Option(help="Load every home into a worker before the timed run (steady state).")]
+    = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Publish seeded readings for many homes and check the fleet's commands against the single-box engine."""
     from hearth.fleet import SimulationConfig, local_workers, run_nats_server, simulate_fleet
 
-    config = SimulationConfig(homes, devices_per_home, rate, events, seed, partitions, check)
+    config = SimulationConfig(homes, devices_per_home, rate, events, seed, partitions, check, warm=warm)
 
     async def main() -> dict[str, Any]:
         if not local:

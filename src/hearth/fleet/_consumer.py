@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import NotFoundError
@@ -28,29 +27,57 @@ from nats.js.errors import NotFoundError
 from hearth.fleet._subjects import INGRESS_STREAM, partition_subject
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Delivered:
-    """One stored ingress message: its stream sequence, stored subject and payload."""
+    """One stored ingress message: its stream sequence, partition, home and payload."""
 
     seq: int
     partition: int
-    subject: str
+    home: str
     data: bytes
 
 
-def stream_seq(msg: Msg) -> int:
+def stream_seq(reply: bytes) -> int:
     """The stream sequence of a delivered message, read from its reply subject (without building metadata)."""
-    reply = msg.reply
-    tokens = reply.split(".")
+    tokens = reply.split(b".")
     if len(tokens) == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
         return int(tokens[5])
-    return int(msg.metadata.sequence.stream)  # the longer form with domain and account hash
+    # $JS.ACK.<domain>.<account hash>.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>[.<token>]
+    return int(tokens[7])
+
+
+RawHandler = Callable[[bytes, bytes, bytes, bytes | None], None]
+
+
+class IngressClient(Client):
+    """nats-py's client with one shortcut: messages of a subscription registered with `raw` go straight to a
+    plain function as bytes (subject, reply, payload, header block), without a message object, a queue or a
+    task per message. The worker's ingress inbox receives every event of its partitions this way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._raw: dict[int, RawHandler] = {}
+
+    async def raw_subscribe(self, subject: str, handler: RawHandler) -> Any:
+        """Subscribe with a raw handler; returns the subscription (unsubscribe it as usual)."""
+        sub = await self.subscribe(subject)
+        self._raw[sub._id] = handler  # the subscription id is what the protocol parser hands over
+        return sub
+
+    async def _process_msg(self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
+                           ) -> None:
+        handler = self._raw.get(sid)
+        if handler is None:
+            await super()._process_msg(sid, subject, reply, data, headers)  # type: ignore[arg-type]
+            return
+        self.stats["in_msgs"] += 1
+        handler(subject, reply, data, headers)
 
 
 class IngressConsumer:
     """Pull messages of the owned partitions from their offsets on; `take` hands over what has arrived."""
 
-    def __init__(self, nc: Client, js: JetStreamContext, batch: int = 2000, expires: float = 1.0) -> None:
+    def __init__(self, nc: IngressClient, js: JetStreamContext, batch: int = 2000, expires: float = 1.0) -> None:
         self._nc = nc
         self._js = js
         self.batch = batch
@@ -59,6 +86,7 @@ class IngressConsumer:
         self._held: dict[int, int] = {}  # per partition: messages buffered
         self._owed: dict[int, deque[int]] = {}  # per partition, per open request: messages still to come
         self._arrived = asyncio.Event()
+        self._asks: set[asyncio.Task[None]] = set()
         self._sub: Any = None
         self._inbox = ""
 
@@ -74,7 +102,7 @@ class IngressConsumer:
         """Read exactly these partitions, each resuming after its given committed offset."""
         if self._sub is None:
             self._inbox = self._nc.new_inbox()
-            self._sub = await self._nc.subscribe(self._inbox + ".*", cb=self._on_msg, pending_msgs_limit=1 << 20)
+            self._sub = await self._nc.raw_subscribe(self._inbox + ".*", self._on_msg)
         for p in [p for p in self._owed if p not in offsets]:
             await self._drop(p)
         for p, offset in offsets.items():
@@ -131,14 +159,14 @@ class IngressConsumer:
                                    b'{"batch":%d,"expires":%d}' % (share, int(self.expires * 1e9)),
                                    reply=f"{self._inbox}.{partition}")
 
-    async def _on_msg(self, msg: Msg) -> None:
-        if msg.reply:
-            _, number, _ = msg.subject.split(".", 2)
+    def _on_msg(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+        if reply:  # a stored message: its subject is `in.<partition>.<home>`
+            _, number, home = subject.split(b".", 2)
             partition = int(number)
             owed = self._owed.get(partition)
             if owed is None:
                 return  # a partition just given up
-            self._buffer.append(Delivered(stream_seq(msg), partition, msg.subject, msg.data))
+            self._buffer.append(Delivered(stream_seq(reply), partition, home.decode(), data))
             self._held[partition] += 1
             if owed:
                 owed[0] -= 1
@@ -146,16 +174,18 @@ class IngressConsumer:
                     owed.popleft()
             self._arrived.set()
             return
-        partition = int(msg.subject.rsplit(".", 1)[1])
+        partition = int(subject.rsplit(b".", 1)[1])  # a status on our inbox: `<inbox>.<partition>`
         owed = self._owed.get(partition)
         if owed is None:
             return
-        status = msg.headers.get("Status", "") if msg.headers else ""
-        if status in ("404", "408"):  # the oldest open request ended
+        status = headers[9:12] if headers and headers.startswith(b"NATS/1.0 ") else b""
+        if status in (b"404", b"408"):  # the oldest open request ended
             if owed:
                 owed.popleft()
-        elif status == "409":
+        elif status == b"409":
             owed.clear()
         else:
             return  # heartbeats and other notices
-        await self._ask(partition)
+        task = asyncio.get_running_loop().create_task(self._ask(partition))  # a few per second at most
+        self._asks.add(task)
+        task.add_done_callback(self._asks.discard)

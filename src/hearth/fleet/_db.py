@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,56 +160,44 @@ class FleetDb:
                      commands: Sequence[IssuedCommand]) -> None:
         """Write one partition's batch atomically with its offset; raise Fenced if the lease moved."""
         await self.commit_batch(owner, [PartitionMark(partition, epoch, offset, watermark, events)],
-                                [(r, partition) for r in runtimes], changes, [(c, partition) for c in commands])
+                                [(r, partition) for r in runtimes], changes, [(c, partition, offset) for c in commands])
 
     async def commit_batch(self, owner: str, marks: Sequence[PartitionMark],
                            runtimes: Sequence[tuple[RuntimeRow, int]], changes: Sequence[tuple[str, Change]],
-                           commands: Sequence[tuple[IssuedCommand, int]],
-                           published: Sequence[tuple[str, str]] = ()) -> None:
+                           commands: Sequence[tuple[IssuedCommand, int, int]],
+                           published: Mapping[int, int] | None = None) -> None:
         """Write a worker batch over several partitions in one round trip, all or nothing; raise Fenced if any of
-        their leases moved. `published` marks earlier commands (home, id) the command stream has acknowledged."""
+        their leases moved. Commands come with their partition and the offset they were committed at; runtime
+        rows whose timers did not change (None) are not written; `published` moves partitions' published offsets
+        (every command committed at or below it has been acknowledged by the command stream)."""
         latest: dict[tuple[str, str, str, str], Change] = {}
         for home, ch in changes:
             latest[(home, ch.device, ch.service, ch.property)] = ch
+        doc = {
+            "m": [(m.partition, m.epoch, m.offset, m.watermark, m.events) for m in marks],
+            "s": [(*key, c.time, c.value) for key, c in latest.items()],
+            "h": [(h, c.device, c.service, c.property, c.time, c.value) for h, c in changes],
+            "a": [(c.home, c.id, c.time, c.actor, c.device, c.service, c.target, c.value, p, seq)
+                  for c, p, seq in commands],
+            "r": [(r.home, p, r.clock, r.timers) for r, p in runtimes if r.timers is not None],
+            "p": list((published or {}).items()),
+        }
         try:
-            await self.pool.execute(
-                "SELECT hearth_commit($1, $2::integer[], $3::bigint[], $4::bigint[], $5::float8[], $6::bigint[], "
-                "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], "
-                "$13::text[], $14::text[], $15::text[], $16::text[], $17::float8[], $18::text[], "
-                "$19::text[], $20::text[], $21::float8[], $22::text[], $23::text[], $24::text[], $25::text[], "
-                "$26::text[], $27::integer[], $28::text[], $29::integer[], $30::float8[], $31::text[], "
-                "$32::boolean[], $33::text[], $34::text[])",
-                owner, [m.partition for m in marks], [m.epoch for m in marks], [m.offset for m in marks],
-                [m.watermark for m in marks], [m.events for m in marks],
-                [k[0] for k in latest], [k[1] for k in latest], [k[2] for k in latest], [k[3] for k in latest],
-                [_dumps(c.value) for c in latest.values()], [c.time for c in latest.values()],
-                [h for h, _ in changes], [c.device for _, c in changes], [c.service for _, c in changes],
-                [c.property for _, c in changes], [c.time for _, c in changes], [_dumps(c.value) for _, c in changes],
-                [c.home for c, _ in commands], [c.id for c, _ in commands], [c.time for c, _ in commands],
-                [c.actor for c, _ in commands], [c.device for c, _ in commands], [c.service for c, _ in commands],
-                [c.target for c, _ in commands], [_dumps(c.value) for c, _ in commands], [p for _, p in commands],
-                [r.home for r, _ in runtimes], [p for _, p in runtimes], [r.clock for r, _ in runtimes],
-                [None if r.timers is None else _dumps(r.timers) for r, _ in runtimes],
-                [bool(r.timers) for r, _ in runtimes], [h for h, _ in published], [c for _, c in published])
+            await self.pool.execute("SELECT hearth_commit($1, $2)", owner, doc)
         except asyncpg.PostgresError as exc:
             if getattr(exc, "sqlstate", None) == "HF001":
                 raise Fenced(f"a partition lease of {owner} moved "
                              f"(partitions {sorted(m.partition for m in marks)})") from exc
             raise
 
-    async def unpublished(self, partition: int) -> list[IssuedCommand]:
-        """Committed commands of a partition not yet confirmed as published to NATS."""
-        rows = await self.pool.fetch("SELECT home, command_id, time, device, service, target, value, actor FROM audit "
-                                     "WHERE partition = $1 AND NOT published ORDER BY ord", partition)
-        return [IssuedCommand(r["command_id"], r["home"], r["time"], r["device"], r["service"], r["target"],
-                              r["value"], r["actor"]) for r in rows]
-
-    async def mark_published(self, commands: Sequence[IssuedCommand]) -> None:
-        """Record that commands reached the command stream."""
-        if commands:
-            await self.pool.execute(
-                "UPDATE audit a SET published = true FROM unnest($1::text[], $2::text[]) AS x(h, c) "
-                "WHERE a.home = x.h AND a.command_id = x.c", [c.home for c in commands], [c.id for c in commands])
+    async def unpublished(self, partition: int) -> list[tuple[IssuedCommand, int]]:
+        """Committed commands of a partition beyond its published offset, with the offset each was committed at."""
+        rows = await self.pool.fetch(
+            "SELECT a.home, a.command_id, a.time, a.device, a.service, a.target, a.value, a.actor, a.seq "
+            "FROM audit a JOIN fleet_partitions f ON f.partition = a.partition "
+            "WHERE a.partition = $1 AND a.seq > f.published ORDER BY a.ord", partition)
+        return [(IssuedCommand(r["command_id"], r["home"], r["time"], r["device"], r["service"], r["target"],
+                               r["value"], r["actor"]), r["seq"]) for r in rows]
 
     # ---- leases ----
 

@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import nats
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -110,10 +110,12 @@ async def _discard(stream: asyncio.StreamReader) -> None:
         pass
 
 
-async def connect(url: str, name: str, **options: object) -> Client:
-    """Connect to NATS, translating failures into FleetError."""
+async def connect(url: str, name: str, client: Client | None = None, **options: Any) -> Client:
+    """Connect to NATS (with a given client object, else nats-py's), translating failures into FleetError."""
+    nc = client if client is not None else Client()
     try:
-        return await nats.connect(url, name=name, connect_timeout=5, max_reconnect_attempts=-1, **options)
+        await nc.connect(url, name=name, connect_timeout=5, max_reconnect_attempts=-1, **options)
+        return nc
     except (OSError, NatsError, TimeoutError) as exc:
         raise FleetError(f"cannot connect to NATS at {url}: {exc}") from exc
 

@@ -51,6 +51,8 @@ class Partition:
     lost: bool = False
     unwanted: bool = False
     timers: list[tuple[float, str]] = field(default_factory=list)
+    unacked: dict[int, int] = field(default_factory=dict)  # commit offset → its commands not yet acknowledged
+    published: int = -1  # the published offset last stored
 
     @property
     def serving(self) -> bool:
@@ -62,7 +64,9 @@ async def adopt(part: Partition, db: FleetDb, homes: HomeCache, publisher: Publi
     """Start serving a partition: publish commands a previous owner may not have, load homes with timers."""
     await homes.evict(part.number)
     part.timers.clear()
-    await publish_commands(publisher, await db.unpublished(part.number))
+    part.unacked.clear()
+    await publish_commands(publisher, parts={part.number: part},
+                           commands=[(c, part.number, seq) for c, seq in await db.unpublished(part.number)])
     waiting = {home: (part.number, 0.0) for home in await db.homes_with_timers(part.number)}
     for runtime in await homes.load(waiting):
         _watch(part, runtime)
@@ -97,30 +101,32 @@ async def handle_batch(delivered: Sequence[Delivered], parts: dict[int, Partitio
         await _fire_due(parts[p], homes, batch.watermarks[p], batch.touched)
     await settle()
     changes: list[tuple[str, Change]] = []
-    commands: list[tuple[IssuedCommand, int]] = []
+    commands: list[tuple[IssuedCommand, int, int]] = []
     rows: list[tuple[RuntimeRow, int]] = []
+    last_seq = batch.last_seq
     for home, (runtime, part) in batch.touched.items():
         ch, issued = runtime.take()
-        changes.extend((home, c) for c in ch)
-        commands.extend((c, part.number) for c in issued)
-        rows.append((RuntimeRow(home, runtime.clock.now(), runtime.timers.take_json()), part.number))
+        if ch:
+            changes += [(home, c) for c in ch]
+        if issued:
+            seq = last_seq[part.number]
+            commands += [(c, part.number, seq) for c in issued]
+        timers = runtime.timers.take_json()
+        if timers is not None:
+            rows.append((RuntimeRow(home, runtime.clock.now(), timers), part.number))
         _watch(part, runtime)
-    marks = [PartitionMark(p, parts[p].epoch, batch.last_seq[p], batch.watermarks[p], n)
-             for p, n in batch.counts.items()]
-    published = publisher.take_acked()
-    try:
-        await db.commit_batch(worker, marks, rows, changes, commands, published)
-    except BaseException:
-        publisher.acked[:0] = published  # still to be marked
-        raise
+    marks = [PartitionMark(p, parts[p].epoch, last_seq[p], batch.watermarks[p], n) for p, n in batch.counts.items()]
+    published = published_marks(parts, publisher.take_acked())
+    await db.commit_batch(worker, marks, rows, changes, commands, published)
+    note_published(parts, published)
     for mark in marks:
         part = parts[mark.partition]
         part.offset, part.watermark = mark.offset, mark.watermark
         part.stats.events += mark.events
         part.stats.batches += 1
-    for _, p in commands:
+    for _, p, _ in commands:
         parts[p].stats.commands += 1
-    await publish_commands(publisher, [c for c, _ in commands])
+    await publish_commands(publisher, parts, commands)
     return sum(batch.counts.values())
 
 
@@ -129,7 +135,7 @@ def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _
     parsed: list[tuple[Partition, str, Message | None]] = []
     last_seq, counts = batch.last_seq, batch.counts
     for d in delivered:
-        home = d.subject.split(".", 2)[2]
+        home = d.home
         part = parts.get(d.partition)
         if part is None or not part.serving or d.seq <= last_seq.get(part.number, part.offset):
             continue  # not ours (any more), or committed before the consumer was re-opened
@@ -185,9 +191,42 @@ def _watch(part: Partition, runtime: HomeRuntime) -> None:
         heapq.heappush(part.timers, (due, runtime.id))
 
 
-async def publish_commands(publisher: Publisher, commands: Sequence[IssuedCommand]) -> None:
-    """Put commands on the command stream (acknowledged later; each is marked published with the next commit)."""
-    for c in commands:
+async def publish_commands(publisher: Publisher, parts: dict[int, Partition],
+                           commands: Sequence[tuple[IssuedCommand, int, int]]) -> None:
+    """Put committed commands (with their partition and commit offset) on the command stream; acknowledgements
+    come back later and move the partitions' published offsets (`published_marks`)."""
+    for c, p, seq in commands:
+        unacked = parts[p].unacked
+        unacked[seq] = unacked.get(seq, 0) + 1
         payload = json.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value,
                               "by": c.actor}, separators=(",", ":"), default=str).encode()
-        await publisher.publish(command_subject(c.home, c.device), payload, (c.home, c.id), f"{c.home}/{c.id}")
+        await publisher.publish(command_subject(c.home, c.device), payload, (p, seq), f"{c.home}/{c.id}")
+
+
+def published_marks(parts: dict[int, Partition], acked: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Count acknowledged commands off; return the partitions whose published offset moves, and where to: just
+    below the oldest commit with a command still unacknowledged, or the committed offset when there is none."""
+    for p, seq in acked:
+        part = parts.get(p)
+        if part is None:
+            continue  # a partition given up since: its next owner republishes what is not marked
+        left = part.unacked.get(seq, 0) - 1
+        if left > 0:
+            part.unacked[seq] = left
+        else:
+            part.unacked.pop(seq, None)
+    moved: dict[int, int] = {}
+    for p, part in parts.items():
+        if not part.adopted:
+            continue
+        mark = min(part.unacked) - 1 if part.unacked else part.offset
+        if mark > part.published:
+            moved[p] = mark
+    return moved
+
+
+def note_published(parts: dict[int, Partition], marks: dict[int, int]) -> None:
+    """Remember published offsets once they are stored."""
+    for p, mark in marks.items():
+        if p in parts:
+            parts[p].published = mark

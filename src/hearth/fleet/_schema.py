@@ -152,6 +152,55 @@ BEGIN
 END
 $fn$;
 """),
+    (3, """
+-- A batch arrives as one JSON document (one encoder call in the worker, one parse here) instead of 34 arrays.
+-- Commands carry the partition offset of the batch that committed them (`seq`); a partition's `published`
+-- offset says up to where the command stream has acknowledged them all, so no audit row is rewritten when
+-- its command is published. Runtime rows are written only when a home's pending timers change.
+DROP FUNCTION hearth_commit;
+ALTER TABLE audit ADD COLUMN seq bigint NOT NULL DEFAULT 0;
+UPDATE audit SET seq = 1 WHERE NOT published;
+ALTER TABLE audit DROP COLUMN published;
+CREATE INDEX audit_by_seq ON audit (partition, seq);
+ALTER TABLE fleet_partitions ADD COLUMN published bigint NOT NULL DEFAULT 0;
+-- doc: {"m": [[partition, epoch, offset, watermark, events]], "s": [[home, device, service, prop, time, value]],
+--       "h": [same as s], "a": [[home, id, time, actor, device, service, target, value, partition, seq]],
+--       "r": [[home, partition, clock, timers]], "p": [[partition, published offset]]}
+CREATE FUNCTION hearth_commit(owner_ text, doc jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    moved integer;
+BEGIN
+    -- Not waiting for the WAL flush is safe here: a batch lost in a database crash is lost whole, offsets
+    -- included, and is replayed from JetStream with the same command ids.
+    PERFORM set_config('synchronous_commit', 'off', true);
+    UPDATE fleet_partitions f SET committed = (e->>2)::bigint, watermark = (e->>3)::float8,
+           events = f.events + (e->>4)::bigint, updated = now()
+      FROM jsonb_array_elements(doc->'m') AS e
+     WHERE f.partition = (e->>0)::integer AND f.owner = owner_ AND f.epoch = (e->>1)::bigint;
+    GET DIAGNOSTICS moved = ROW_COUNT;
+    IF moved <> jsonb_array_length(doc->'m') THEN
+        RAISE EXCEPTION 'a partition lease of % moved', owner_ USING ERRCODE = 'HF001';
+    END IF;
+    INSERT INTO state (home, device, service, prop, value, time)
+    SELECT e->>0, e->>1, e->>2, e->>3, e->5, (e->>4)::float8 FROM jsonb_array_elements(doc->'s') AS e
+    ON CONFLICT (home, device, service, prop) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time;
+    INSERT INTO history (home, device, service, prop, time, value)
+    SELECT e->>0, e->>1, e->>2, e->>3, (e->>4)::float8, e->5 FROM jsonb_array_elements(doc->'h') AS e;
+    INSERT INTO audit (home, command_id, time, actor, device, service, target, value, partition, seq)
+    SELECT e->>0, e->>1, (e->>2)::float8, e->>3, e->>4, e->>5, e->>6, e->7, (e->>8)::integer, (e->>9)::bigint
+      FROM jsonb_array_elements(doc->'a') AS e
+    ON CONFLICT DO NOTHING;
+    INSERT INTO home_runtime (home, partition, clock, timers, has_timers)
+    SELECT e->>0, (e->>1)::integer, (e->>2)::float8, e->3, jsonb_array_length(e->3) > 0
+      FROM jsonb_array_elements(doc->'r') AS e
+    ON CONFLICT (home) DO UPDATE SET partition = EXCLUDED.partition, clock = EXCLUDED.clock,
+        timers = EXCLUDED.timers, has_timers = EXCLUDED.has_timers;
+    UPDATE fleet_partitions f SET published = greatest(f.published, (e->>1)::bigint)
+      FROM jsonb_array_elements(doc->'p') AS e
+     WHERE f.partition = (e->>0)::integer AND f.owner = owner_;
+END
+$fn$;
+"""),
 )
 
 VERSION = MIGRATIONS[-1][0]

@@ -19,7 +19,7 @@ from hearth.fleet._messages import Reading, encode
 from hearth.fleet._nats import FleetError, connect, ensure_streams
 from hearth.fleet._oracle import command_key, compare, run_oracle
 from hearth.fleet._publisher import Publisher
-from hearth.fleet._subjects import DEFAULT_PARTITIONS, ingress_subject, partition_of
+from hearth.fleet._subjects import DEFAULT_PARTITIONS, INGRESS_STREAM, ingress_subject, partition_of
 from hearth.fleet._synthetic import RULES_YAML, TEMPLATE, SyntheticFleet, home_yaml
 from hearth.model import parse_home
 
@@ -38,6 +38,7 @@ class SimulationConfig:
     partitions: int = DEFAULT_PARTITIONS
     check: bool = True
     timeout: float = 120.0
+    warm: bool = False  # load every home into a worker first; the timed run is then the steady state
 
 
 async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progress: Progress | None = None
@@ -45,6 +46,7 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
     """Run one simulation against running workers; returns figures and the oracle verdict."""
     prefix = f"s{uuid.uuid4().hex[:6]}-"
     fleet = SyntheticFleet(config.homes, config.devices_per_home, config.seed, prefix=prefix)
+    warm = fleet.warm_up() if config.warm else []
     readings = list(fleet.readings(config.events))
     nc = await connect(nats_url, "hearth-simulate")
     try:
@@ -64,6 +66,14 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
                 if start is not None:
                     latencies.append(time.perf_counter() - start)
 
+            figures: dict[str, Any] = {"homes": config.homes}
+            if warm:
+                began = time.perf_counter()
+                await _wait_committed(db, (await _publish(nc, warm, config.rate, count, {}, None, {}, None))[0],
+                                      config.timeout)
+                figures["warm_s"] = round(time.perf_counter() - began, 3)
+                figures["homes_loaded_per_s"] = round(len(warm) / (time.perf_counter() - began), 1)
+                baseline = {row["partition"]: row["events"] for row in await db.leases()}
             sub = await nc.subscribe("hearth.*.cmd.>", cb=on_command,
                                      pending_msgs_limit=1_000_000)
             began = time.perf_counter()
@@ -72,15 +82,15 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
             await _wait_committed(db, last_seq, config.timeout)
             done = time.perf_counter()
             await sub.unsubscribe()
-            figures: dict[str, Any] = {
-                "homes": config.homes, "events": len(readings), "partitions": count,
+            figures.update({
+                "events": len(readings), "partitions": count,
                 "publish_s": round(published - began, 3), "total_s": round(done - began, 3),
                 "events_per_s": round(len(readings) / (done - began), 1),
                 "max_lag_events": max(lag, default=0),
                 "p50_latency_ms": _percentile(latencies, 0.50), "p99_latency_ms": _percentile(latencies, 0.99),
-            }
+            })
             if config.check:
-                figures["oracle"] = (await check_against_oracle(db, fleet, readings)).to_json()
+                figures["oracle"] = (await check_against_oracle(db, fleet, warm + readings)).to_json()
             return figures
     finally:
         await nc.close()
@@ -96,19 +106,27 @@ async def check_against_oracle(db: FleetDb, fleet: SyntheticFleet, readings: lis
 
 
 async def _publish(nc: Any, readings: list[Reading], rate: float, partitions: int, sent_at: dict[str, float],
-                   db: FleetDb, baseline: dict[int, int], progress: Progress | None
+                   db: FleetDb | None, baseline: dict[int, int], progress: Progress | None
                    ) -> tuple[dict[int, int], list[int]]:
+    """Send readings as devices do, without waiting for JetStream per message; only the last message of each
+    partition asks for an acknowledgement (its sequence tells when workers are done, and a stream keeps one
+    publisher's messages in order). Every message is then checked to have been stored."""
     # Devices bring their own bytes: encoding happens before the clock starts, so the publisher measures NATS.
-    wire = [(ingress_subject(r.home), encode(r), partition_of(r.home, partitions), f"{r.home}/{r.id}")
-            for r in readings]
+    wire = [(ingress_subject(r.home), encode(r), partition_of(r.home, partitions)) for r in readings]
+    finals = set({part: n for n, (_, _, part) in enumerate(wire)}.values())
+    js = nc.jetstream()
+    before = (await js.stream_info(INGRESS_STREAM)).state.last_seq
     lag: list[int] = []
     chunk = max(1, min(2000, int(rate / 50)))
     async with Publisher(nc) as publisher:
         began = time.perf_counter()
         next_sample = began
-        for n, (subject, payload, part, msg_id) in enumerate(wire):
+        for n, (subject, payload, part) in enumerate(wire):
             sent_at[readings[n].id] = time.perf_counter()
-            await publisher.publish(subject, payload, part, msg_id)
+            if n in finals:
+                await publisher.publish(subject, payload, part)
+            else:
+                await nc.publish(subject, payload)
             if (n + 1) % chunk:
                 continue
             if progress is not None:
@@ -116,15 +134,18 @@ async def _publish(nc: Any, readings: list[Reading], rate: float, partitions: in
                 if result is not None:
                     await result
             now = time.perf_counter()
-            if now >= next_sample:
+            if db is not None and now >= next_sample:
                 next_sample = now + 0.25
                 processed = sum(r["events"] - baseline.get(r["partition"], 0) for r in await db.leases())
                 lag.append(max(0, n + 1 - processed))
             ahead = began + (n + 1) / rate - now
-            await asyncio.sleep(max(0.0, ahead))  # also lets acknowledgements in
+            await asyncio.sleep(max(0.0, ahead))  # also lets the server read what was written
         await publisher.flush()
     if publisher.errors:
         raise FleetError(f"{len(publisher.errors)} readings were not stored: {publisher.errors[0]}")
+    stored = (await js.stream_info(INGRESS_STREAM)).state.last_seq - before
+    if stored < len(wire):
+        raise FleetError(f"JetStream stored {stored} of {len(wire)} readings")
     return publisher.last_seq, lag
 
 

@@ -89,6 +89,10 @@ class SyntheticFleet:
         self.seed = seed
         self.interval = interval
 
+    def warm_up(self, start: float = START) -> list[Reading]:
+        """One tick per home at `start`: sent first, it makes every home hot in a worker before timing starts."""
+        return [Reading(f"warm-{home}", home, start) for home in self.homes]
+
     def readings(self, count: int, start: float = START) -> Iterator[Reading]:
         """`count` readings in time order, then one tick per home far enough ahead to let every timer fire."""
         rng = random.Random(self.seed)

@@ -18,11 +18,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hearth.fleet._consumer import IngressConsumer
+from hearth.fleet._consumer import IngressClient, IngressConsumer
 from hearth.fleet._db import Fenced, FleetDb, open_db
 from hearth.fleet._homes import HomeCache
 from hearth.fleet._nats import connect, ensure_streams
-from hearth.fleet._partition import Partition, adopt, handle_batch
+from hearth.fleet._partition import Partition, adopt, handle_batch, note_published, published_marks
 from hearth.fleet._publisher import Publisher
 from hearth.fleet._subjects import DEFAULT_PARTITIONS
 
@@ -60,14 +60,14 @@ class Worker:
         """Connect, then keep leases and the partitions' consumer in step with the roster until cancelled."""
         gc.set_threshold(50_000, 50, 100)  # many long-lived rule objects: fewer, cheaper collections
         cfg = self.config
-        nc = await connect(cfg.nats_url, f"hearth-worker {self.id}")
+        nc = await connect(cfg.nats_url, f"hearth-worker {self.id}", IngressClient())
         try:
             async with open_db(cfg.pg_url) as db, Publisher(nc) as publisher, asyncio.TaskGroup() as tasks:
                 count = await db.setup_partitions(cfg.partitions)
                 js = nc.jetstream()
                 await ensure_streams(js, count)
                 homes = self._homes = HomeCache(db)
-                consumer = IngressConsumer(nc, js, cfg.batch)
+                consumer = IngressConsumer(nc, js, cfg.batch)  # type: ignore[arg-type]
                 if cfg.copilot:
                     from hearth.fleet._copilot import serve_copilot
 
@@ -132,9 +132,10 @@ class Worker:
                 await self._reload(db, homes)
 
     async def _idle(self, db: FleetDb, publisher: Publisher, wait: bool = True) -> None:
-        acked = publisher.take_acked()
-        if acked:
-            await db.commit_batch(self.id, [], [], [], [], acked)
+        marks = published_marks(self.parts, publisher.take_acked())
+        if marks:
+            await db.commit_batch(self.id, [], [], [], [], marks)
+            note_published(self.parts, marks)
         if wait:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), self.config.heartbeat)
