@@ -25,8 +25,15 @@ NATS_DEFAULT = "nats://127.0.0.1:4222"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def _run(coro: Any) -> Any:
+def _run(coro: Any, fast_loop: bool = False) -> Any:
     try:
+        if fast_loop:  # uvloop: the worker's event loop turns over once per batch of network reads
+            try:
+                import uvloop
+            except ImportError:  # not on every platform; asyncio's own loop works the same, only slower
+                return asyncio.run(coro)
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                return runner.run(coro)
         return asyncio.run(coro)
     except FleetError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -66,7 +73,7 @@ def worker(
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    _run(main())
+    _run(main(), fast_loop=True)
 
 
 @fleet_app.command()

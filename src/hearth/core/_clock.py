@@ -7,7 +7,7 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 Remove = Callable[[], None]
 
@@ -59,9 +59,8 @@ class FakeClock:
 
     def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
         self._now = start
-        self._queue: list[tuple[float, int, Callable[[], None]]] = []
+        self._queue: list[list[Any]] = []  # heap of [when, seq, callback]; a cancelled entry's callback is None
         self._seq = itertools.count()
-        self._cancelled: set[int] = set()
 
     def now(self) -> float:
         """The fake now."""
@@ -69,9 +68,13 @@ class FakeClock:
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Remove:
         """Queue a callback for `when`."""
-        seq = next(self._seq)
-        heapq.heappush(self._queue, (when, seq, callback))
-        return lambda: self._cancelled.add(seq)
+        entry = [when, next(self._seq), callback]
+        heapq.heappush(self._queue, entry)
+
+        def remove() -> None:
+            entry[2] = None  # dropped when it reaches the head; nothing is kept once it has run or gone
+
+        return remove
 
     async def sleep(self, seconds: float) -> None:
         """Wait until the clock has been advanced past now + seconds."""
@@ -89,13 +92,14 @@ class FakeClock:
 
     def pending(self) -> int:
         """How many callbacks are still queued."""
-        return sum(1 for _, seq, _ in self._queue if seq not in self._cancelled)
+        return sum(1 for entry in self._queue if entry[2] is not None)
 
     def next_due(self) -> float | None:
         """When the next queued callback is due, if any."""
-        while self._queue and self._queue[0][1] in self._cancelled:
-            heapq.heappop(self._queue)
-        return self._queue[0][0] if self._queue else None
+        queue = self._queue
+        while queue and queue[0][2] is None:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else None
 
     def _pop_due(self, until: float) -> Callable[[], None] | None:
         due = self.next_due()
@@ -103,7 +107,7 @@ class FakeClock:
             return None
         when, _seq, callback = heapq.heappop(self._queue)
         self._now = max(self._now, when)
-        return callback
+        return callback  # type: ignore[no-any-return]
 
     def advance(self, seconds: float) -> None:
         """Jump forward, running due callbacks in order (no event loop needed)."""

@@ -4,12 +4,12 @@ partition leases and committed offsets, written in one batched transaction per p
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import orjson
 
 from hearth.fleet._nats import FleetError
 from hearth.fleet._runtime import Change, IssuedCommand
@@ -53,12 +53,16 @@ class RuntimeRow:
     timers: list[dict[str, Any]] | None  # None: unchanged since the home's last commit
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str, separators=(",", ":"))
+def _jsonb_out(value: Any) -> bytes:
+    return b"\x01" + orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)  # binary jsonb: version 1
+
+
+def _jsonb_in(data: bytes) -> Any:
+    return orjson.loads(data[1:])
 
 
 async def _init(conn: Any) -> None:
-    await conn.set_type_codec("jsonb", encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary")
 
 
 async def _keep(conn: Any) -> None:

@@ -9,10 +9,11 @@ owns the home runs them through the same command path, in order with the home's 
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from hearth.core import Actor, Command
 from hearth.errors import HearthError
@@ -74,13 +75,13 @@ Message = Reading | CommandRequest
 
 def encode(message: Message) -> bytes:
     """Bytes for `hearth.<home>.in`."""
-    return json.dumps(message.to_json(), separators=(",", ":")).encode()
+    return orjson.dumps(message.to_json())
 
 
 def decode(home: str, payload: bytes) -> Message:
     """Parse an ingress payload; raises BadMessage."""
     try:
-        obj = json.loads(payload)
+        obj = orjson.loads(payload)
         ident, time = str(obj["i"]), float(obj["t"])
         if "c" in obj:
             kind, actor_id, role = str(obj.get("a", "person:unknown:guest")).split(":", 2)

@@ -11,10 +11,11 @@ batch is refused and the worker reloads what it still owns from the database.
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import orjson
 
 from hearth.fleet._consumer import Delivered
 from hearth.fleet._db import FleetDb, PartitionMark, RuntimeRow
@@ -198,8 +199,8 @@ async def publish_commands(publisher: Publisher, parts: dict[int, Partition],
     for c, p, seq in commands:
         unacked = parts[p].unacked
         unacked[seq] = unacked.get(seq, 0) + 1
-        payload = json.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value,
-                              "by": c.actor}, separators=(",", ":"), default=str).encode()
+        payload = orjson.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value,
+                                "by": c.actor}, default=str)
         await publisher.publish(command_subject(c.home, c.device), payload, (p, seq), f"{c.home}/{c.id}")
 
 
