@@ -54,6 +54,16 @@ class Partition:
     timers: list[tuple[float, str]] = field(default_factory=list)
     unacked: dict[int, int] = field(default_factory=dict)  # commit offset → its commands not yet acknowledged
     published: int = -1  # the published offset last stored
+    read: int = -1  # the offset and watermark run in memory: ahead of the committed ones while a commit is out
+    read_watermark: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.rewind(self.offset, self.watermark)
+
+    def rewind(self, offset: int, watermark: float) -> None:
+        """Stand at a committed offset and watermark (after a claim, or a refused commit)."""
+        self.offset = self.read = offset
+        self.watermark = self.read_watermark = watermark
 
     @property
     def serving(self) -> bool:
@@ -84,16 +94,41 @@ class _Batch:
     touched: dict[str, tuple[HomeRuntime, Partition]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch run in memory, waiting for its commit: what to write and how many messages it covers."""
+
+    marks: list[PartitionMark]
+    rows: list[tuple[RuntimeRow, int]]
+    changes: list[tuple[str, Change]]
+    commands: list[tuple[IssuedCommand, int, int]]
+    published: dict[int, int]
+    handled: int
+
+
 async def handle_batch(delivered: Sequence[Delivered], parts: dict[int, Partition], worker: str, db: FleetDb,
                        homes: HomeCache, publisher: Publisher) -> int:
-    """Run and commit one batch; returns how many messages it handled (those already committed are skipped)."""
+    """Run and commit one batch; returns how many messages it handled (those already run are skipped)."""
+    prepared = await run_batch(delivered, parts, homes, publisher)
+    if prepared is None:
+        return 0
+    return await commit_prepared(prepared, parts, worker, db, publisher)
+
+
+async def run_batch(delivered: Sequence[Delivered], parts: dict[int, Partition], homes: HomeCache,
+                    publisher: Publisher) -> Prepared | None:
+    """Run a batch through its homes' engines and gather what to commit; None when nothing in it is new.
+
+    The partitions' read offsets move on at once, so the next batch can run while this one is committed; if the
+    commit is refused, the worker reloads its homes from the database and reads on from the committed offsets."""
     batch = _Batch()
     parsed = _parse(delivered, parts, batch)
     if not batch.counts:
-        return 0
+        return None
     missing: dict[str, tuple[int, float]] = {}
+    runtimes = homes.runtimes
     for part, home, message in parsed:
-        if message is not None and home not in missing and homes.get(home) is None:
+        if message is not None and home not in missing and home not in runtimes:
             missing[home] = (part.number, message.time)
     if missing:
         await homes.load(missing)
@@ -117,18 +152,31 @@ async def handle_batch(delivered: Sequence[Delivered], parts: dict[int, Partitio
             rows.append((RuntimeRow(home, runtime.clock.now(), timers), part.number))
         _watch(part, runtime)
     marks = [PartitionMark(p, parts[p].epoch, last_seq[p], batch.watermarks[p], n) for p, n in batch.counts.items()]
-    published = published_marks(parts, publisher.take_acked())
-    await db.commit_batch(worker, marks, rows, changes, commands, published)
-    note_published(parts, published)
     for mark in marks:
         part = parts[mark.partition]
+        part.read, part.read_watermark = mark.offset, mark.watermark
+    return Prepared(marks, rows, changes, commands, published_marks(parts, publisher.take_acked()),
+                    sum(batch.counts.values()))
+
+
+async def commit_prepared(prepared: Prepared, parts: dict[int, Partition], worker: str, db: FleetDb,
+                          publisher: Publisher) -> int:
+    """Commit a prepared batch (raises Fenced if a lease moved), then publish its commands; returns its size."""
+    await db.commit_batch(worker, prepared.marks, prepared.rows, prepared.changes, prepared.commands,
+                          prepared.published)
+    note_published(parts, prepared.published)
+    for mark in prepared.marks:
+        part = parts.get(mark.partition)
+        if part is None:
+            continue
         part.offset, part.watermark = mark.offset, mark.watermark
         part.stats.events += mark.events
         part.stats.batches += 1
-    for _, p, _ in commands:
-        parts[p].stats.commands += 1
-    await publish_commands(publisher, parts, commands)
-    return sum(batch.counts.values())
+    for _, p, _ in prepared.commands:
+        if p in parts:
+            parts[p].stats.commands += 1
+    await publish_commands(publisher, parts, prepared.commands)
+    return prepared.handled
 
 
 def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _Batch
@@ -138,8 +186,8 @@ def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _
     for d in delivered:
         home = d.home
         part = parts.get(d.partition)
-        if part is None or not part.serving or d.seq <= last_seq.get(part.number, part.offset):
-            continue  # not ours (any more), or committed before the consumer was re-opened
+        if part is None or not part.serving or d.seq <= last_seq.get(part.number, part.read):
+            continue  # not ours (any more), or run before the consumer was re-opened
         last_seq[part.number] = d.seq
         counts[part.number] = counts.get(part.number, 0) + 1
         try:
@@ -150,7 +198,7 @@ def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _
             message = None
         parsed.append((part, home, message))
     for p in counts:
-        batch.watermarks[p] = parts[p].watermark
+        batch.watermarks[p] = parts[p].read_watermark
     return parsed
 
 
@@ -197,8 +245,9 @@ async def publish_commands(publisher: Publisher, parts: dict[int, Partition],
     """Put committed commands (with their partition and commit offset) on the command stream; acknowledgements
     come back later and move the partitions' published offsets (`published_marks`)."""
     for c, p, seq in commands:
-        unacked = parts[p].unacked
-        unacked[seq] = unacked.get(seq, 0) + 1
+        part = parts.get(p)
+        if part is not None:
+            part.unacked[seq] = part.unacked.get(seq, 0) + 1
         payload = orjson.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value,
                                 "by": c.actor}, default=str)
         await publisher.publish(command_subject(c.home, c.device), payload, (p, seq), f"{c.home}/{c.id}")

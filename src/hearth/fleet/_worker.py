@@ -22,7 +22,7 @@ from hearth.fleet._consumer import IngressClient, IngressConsumer
 from hearth.fleet._db import Fenced, FleetDb, open_db
 from hearth.fleet._homes import HomeCache
 from hearth.fleet._nats import connect, ensure_streams
-from hearth.fleet._partition import Partition, adopt, handle_batch, note_published, published_marks
+from hearth.fleet._partition import Partition, adopt, commit_prepared, note_published, published_marks, run_batch
 from hearth.fleet._publisher import Publisher
 from hearth.fleet._subjects import DEFAULT_PARTITIONS
 
@@ -116,20 +116,45 @@ class Worker:
             await asyncio.sleep(cfg.heartbeat)
 
     async def _serve(self, consumer: IngressConsumer, db: FleetDb, homes: HomeCache, publisher: Publisher) -> None:
-        while True:
-            if self._changed.is_set():
-                await self._reconfigure(consumer, db, homes, publisher)
-            if not self._consuming:
-                await self._idle(db, publisher)
-                continue
-            delivered = await consumer.take(0.05)
-            try:
-                if not delivered or not await handle_batch(delivered, self.parts, self.id, db, homes, publisher):
+        """Read, run and commit batches; a batch runs while the one before it is being committed."""
+        commit: asyncio.Task[int] | None = None
+        try:
+            while True:
+                if self._changed.is_set():
+                    if commit is not None:
+                        await self._committed(commit, consumer, db, homes)
+                        commit = None
+                    await self._reconfigure(consumer, db, homes, publisher)
+                if not self._consuming:
+                    await self._idle(db, publisher)
+                    continue
+                delivered = await consumer.take(0.05)
+                prepared = await run_batch(delivered, self.parts, homes, publisher) if delivered else None
+                if commit is not None:
+                    ok = await self._committed(commit, consumer, db, homes)
+                    commit = None
+                    if not ok:
+                        continue  # refused: `prepared` ran on homes that were just reloaded; it is dropped
+                if prepared is None:
                     await self._idle(db, publisher, wait=False)
-            except Fenced as exc:
-                log.warning("%s", exc)
-                await consumer.close()
-                await self._reload(db, homes)
+                else:
+                    commit = asyncio.create_task(commit_prepared(prepared, self.parts, self.id, db, publisher))
+        finally:
+            if commit is not None:
+                with contextlib.suppress(Exception):
+                    await commit  # a stopping worker still stores the batch it has run
+
+    async def _committed(self, commit: asyncio.Task[int], consumer: IngressConsumer, db: FleetDb,
+                         homes: HomeCache) -> bool:
+        """Wait for a commit; False if a lease had moved (the worker then reloads what it still owns)."""
+        try:
+            await commit
+            return True
+        except Fenced as exc:
+            log.warning("%s", exc)
+            await consumer.close()
+            await self._reload(db, homes)
+            return False
 
     async def _idle(self, db: FleetDb, publisher: Publisher, wait: bool = True) -> None:
         marks = published_marks(self.parts, publisher.take_acked())
@@ -168,7 +193,8 @@ class Worker:
             if row is None or row[0] != part.epoch:
                 del self.parts[p]
                 continue
-            part.offset, part.watermark, part.adopted = row[1], row[2], False
+            part.rewind(row[1], row[2])
+            part.adopted = False
         self._consuming = frozenset()
         self._changed.set()
 
