@@ -49,10 +49,10 @@ def stream_seq(reply: bytes) -> int:
 RawHandler = Callable[[bytes, bytes, bytes, bytes | None], None]
 
 
-class IngressClient(Client):
-    """nats-py's client with one shortcut: messages of a subscription registered with `raw` go straight to a
-    plain function as bytes (subject, reply, payload, header block), without a message object, a queue or a
-    task per message. The worker's ingress inbox receives every event of its partitions this way."""
+class RawClient(Client):
+    """nats-py's client with one shortcut: messages of a subscription made with `raw_subscribe` go straight to
+    a plain function as bytes (subject, reply, payload, header block), without a message object, a queue or a
+    task per message. A worker's ingress inbox receives every event of its partitions this way."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,7 +77,7 @@ class IngressClient(Client):
 class IngressConsumer:
     """Pull messages of the owned partitions from their offsets on; `take` hands over what has arrived."""
 
-    def __init__(self, nc: IngressClient, js: JetStreamContext, batch: int = 2000, expires: float = 1.0) -> None:
+    def __init__(self, nc: RawClient, js: JetStreamContext, batch: int = 2000, expires: float = 1.0) -> None:
         self._nc = nc
         self._js = js
         self.batch = batch

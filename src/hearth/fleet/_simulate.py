@@ -4,21 +4,22 @@ workers have committed everything, then check every home's commands against the 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nats.aio.msg import Msg
+import orjson
 
 from hearth.automation import parse_rules
+from hearth.fleet._consumer import RawClient
 from hearth.fleet._db import FleetDb, open_db
 from hearth.fleet._messages import Reading, encode
 from hearth.fleet._nats import FleetError, connect, ensure_streams
 from hearth.fleet._oracle import command_key, compare, run_oracle
 from hearth.fleet._publisher import Publisher
+from hearth.fleet._rawpub import RawPublisher, frame
 from hearth.fleet._subjects import DEFAULT_PARTITIONS, INGRESS_STREAM, ingress_subject, partition_of
 from hearth.fleet._synthetic import RULES_YAML, TEMPLATE, SyntheticFleet, home_yaml
 from hearth.model import parse_home
@@ -48,7 +49,8 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
     fleet = SyntheticFleet(config.homes, config.devices_per_home, config.seed, prefix=prefix)
     warm = fleet.warm_up() if config.warm else []
     readings = list(fleet.readings(config.events))
-    nc = await connect(nats_url, "hearth-simulate")
+    nc = RawClient()
+    await connect(nats_url, "hearth-simulate", nc)
     try:
         async with open_db(pg_url) as db:
             count = await db.setup_partitions(config.partitions)
@@ -60,24 +62,23 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
             sent_at: dict[str, float] = {}
             latencies: list[float] = []
 
-            async def on_command(msg: Msg) -> None:
-                cause = json.loads(msg.data)["id"].split(".", 1)[0]
-                start = sent_at.get(cause)
+            def on_command(subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+                start = sent_at.get(orjson.loads(data)["id"].split(".", 1)[0])
                 if start is not None:
                     latencies.append(time.perf_counter() - start)
 
             figures: dict[str, Any] = {"homes": config.homes}
             if warm:
                 began = time.perf_counter()
-                await _wait_committed(db, (await _publish(nc, warm, config.rate, count, {}, None, {}, None))[0],
-                                      config.timeout)
+                marks, _ = await _publish(nats_url, nc, warm, config.rate, count, {}, None, {}, None)
+                await _wait_committed(db, marks, config.timeout)
                 figures["warm_s"] = round(time.perf_counter() - began, 3)
                 figures["homes_loaded_per_s"] = round(len(warm) / (time.perf_counter() - began), 1)
                 baseline = {row["partition"]: row["events"] for row in await db.leases()}
-            sub = await nc.subscribe("hearth.*.cmd.>", cb=on_command,
-                                     pending_msgs_limit=1_000_000)
+            sub = await nc.raw_subscribe("hearth.*.cmd.>", on_command)
             began = time.perf_counter()
-            last_seq, lag = await _publish(nc, readings, config.rate, count, sent_at, db, baseline, progress)
+            last_seq, lag = await _publish(nats_url, nc, readings, config.rate, count, sent_at, db, baseline,
+                                           progress)
             published = time.perf_counter()
             await _wait_committed(db, last_seq, config.timeout)
             done = time.perf_counter()
@@ -105,47 +106,52 @@ async def check_against_oracle(db: FleetDb, fleet: SyntheticFleet, readings: lis
     return compare(expected, actual)
 
 
-async def _publish(nc: Any, readings: list[Reading], rate: float, partitions: int, sent_at: dict[str, float],
-                   db: FleetDb | None, baseline: dict[int, int], progress: Progress | None
-                   ) -> tuple[dict[int, int], list[int]]:
-    """Send readings as devices do, without waiting for JetStream per message; only the last message of each
-    partition asks for an acknowledgement (its sequence tells when workers are done, and a stream keeps one
-    publisher's messages in order). Every message is then checked to have been stored."""
+async def _publish(nats_url: str, nc: Any, readings: list[Reading], rate: float, partitions: int,
+                   sent_at: dict[str, float], db: FleetDb | None, baseline: dict[int, int],
+                   progress: Progress | None) -> tuple[dict[int, int], list[int]]:
+    """Send readings as devices do: core publishes written in paced chunks on a connection of their own. The last
+    message of each partition goes last, asking for an acknowledgement: its stream sequence tells when the
+    workers are done (a PING answered first makes sure it is stored after the rest). Then every message is
+    checked to have been stored."""
     # Devices bring their own bytes: encoding happens before the clock starts, so the publisher measures NATS.
-    wire = [(ingress_subject(r.home), encode(r), partition_of(r.home, partitions)) for r in readings]
-    finals = set({part: n for n, (_, _, part) in enumerate(wire)}.values())
+    parts = [partition_of(r.home, partitions) for r in readings]
+    finals = sorted({part: n for n, part in enumerate(parts)}.values())
+    last = set(finals)
+    frames = [b"" if n in last else frame(ingress_subject(r.home), encode(r)) for n, r in enumerate(readings)]
     js = nc.jetstream()
     before = (await js.stream_info(INGRESS_STREAM)).state.last_seq
     lag: list[int] = []
     chunk = max(1, min(2000, int(rate / 50)))
-    async with Publisher(nc) as publisher:
+    async with RawPublisher(nats_url) as raw, Publisher(nc) as publisher:
         began = time.perf_counter()
         next_sample = began
-        for n, (subject, payload, part) in enumerate(wire):
-            sent_at[readings[n].id] = time.perf_counter()
-            if n in finals:
-                await publisher.publish(subject, payload, part)
-            else:
-                await nc.publish(subject, payload)
-            if (n + 1) % chunk:
-                continue
+        for start in range(0, len(readings), chunk):
+            end = min(start + chunk, len(readings))
+            now = time.perf_counter()
+            raw.write(b"".join(frames[start:end]))
+            for n in range(start, end):
+                sent_at[readings[n].id] = now
+            await raw.drain()
             if progress is not None:
-                result = progress(n + 1, len(readings))
+                result = progress(end, len(readings))
                 if result is not None:
                     await result
             now = time.perf_counter()
             if db is not None and now >= next_sample:
                 next_sample = now + 0.25
                 processed = sum(r["events"] - baseline.get(r["partition"], 0) for r in await db.leases())
-                lag.append(max(0, n + 1 - processed))
-            ahead = began + (n + 1) / rate - now
-            await asyncio.sleep(max(0.0, ahead))  # also lets the server read what was written
+                lag.append(max(0, end - processed))
+            await asyncio.sleep(max(0.0, began + end / rate - now))
+        await raw.flush()
+        for n in finals:
+            sent_at[readings[n].id] = time.perf_counter()
+            await publisher.publish(ingress_subject(readings[n].home), encode(readings[n]), parts[n])
         await publisher.flush()
     if publisher.errors:
         raise FleetError(f"{len(publisher.errors)} readings were not stored: {publisher.errors[0]}")
     stored = (await js.stream_info(INGRESS_STREAM)).state.last_seq - before
-    if stored < len(wire):
-        raise FleetError(f"JetStream stored {stored} of {len(wire)} readings")
+    if stored < len(readings):
+        raise FleetError(f"JetStream stored {stored} of {len(readings)} readings")
     return publisher.last_seq, lag
 
 

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hearth.fleet._consumer import IngressClient, IngressConsumer
+from hearth.fleet._consumer import IngressConsumer, RawClient
 from hearth.fleet._db import Fenced, FleetDb, open_db
 from hearth.fleet._homes import HomeCache
 from hearth.fleet._nats import connect, ensure_streams
@@ -60,7 +60,7 @@ class Worker:
         """Connect, then keep leases and the partitions' consumer in step with the roster until cancelled."""
         gc.set_threshold(50_000, 50, 100)  # many long-lived rule objects: fewer, cheaper collections
         cfg = self.config
-        nc = await connect(cfg.nats_url, f"hearth-worker {self.id}", IngressClient())
+        nc = await connect(cfg.nats_url, f"hearth-worker {self.id}", RawClient())
         try:
             async with open_db(cfg.pg_url) as db, Publisher(nc) as publisher, asyncio.TaskGroup() as tasks:
                 count = await db.setup_partitions(cfg.partitions)
