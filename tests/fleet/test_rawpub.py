@@ -1,0 +1,48 @@
+"""The load generator's raw publisher and the worker's raw subscription against a real NATS server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hearth.fleet import FleetError, NatsServer, run_nats_server
+from hearth.fleet._consumer import RawClient
+from hearth.fleet._nats import connect
+from hearth.fleet._rawpub import RawPublisher, frame
+
+
+async def test_frames_arrive_in_order_and_a_flush_means_the_server_has_them(nats_server: NatsServer) -> None:
+    nc = RawClient()
+    await connect(nats_server.url, "test", nc)
+    got: list[tuple[bytes, bytes]] = []
+    try:
+        await nc.raw_subscribe("load.>", lambda subject, reply, data, headers: got.append((subject, data)))
+        await nc.flush()
+        async with RawPublisher(nats_server.url) as raw:
+            raw.write(b"".join(frame(f"load.{n % 3}", b"%d" % n) for n in range(1000)))
+            await raw.drain()
+            await raw.flush()
+        async with asyncio.timeout(5):
+            while len(got) < 1000:  # noqa: ASYNC110  (delivery to the subscriber follows the flush)
+                await asyncio.sleep(0.01)
+    finally:
+        await nc.close()
+    assert [int(data) for _, data in got] == list(range(1000))
+    assert got[4] == (b"load.1", b"4")
+
+
+async def test_credentials_in_the_url_are_sent_and_a_refusal_is_reported() -> None:
+    config = "authorization { users = [{user: dev, password: s3cret, permissions: {publish: ['ok.>']}}] }\n"
+    async with run_nats_server(config) as server:
+        async with RawPublisher(f"nats://dev:s3cret@127.0.0.1:{server.port}") as raw:
+            raw.write(frame("ok.1", b"x"))
+            await raw.flush()
+            raw.write(frame("forbidden", b"x"))
+            with pytest.raises(FleetError, match="Permissions Violation"):
+                await raw.flush()
+            with pytest.raises(FleetError, match="refused"):
+                raw.write(frame("ok.2", b"x"))
+        with pytest.raises(FleetError):
+            async with RawPublisher(f"nats://dev:wrong@127.0.0.1:{server.port}") as raw:
+                await raw.flush()
