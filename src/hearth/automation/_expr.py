@@ -321,4 +321,4 @@ def compile_expression(text: str, home: Home) -> Expression:
 
 def is_number(value: Any) -> bool:
     """True for int and float values (not bool), finite."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

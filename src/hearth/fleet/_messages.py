@@ -24,7 +24,7 @@ class BadMessage(HearthError):
     """A message on an ingress subject is not valid JSON of the expected shape."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made for every message a worker reads
 class Reading:
     """One message from a home: a property report, or a tick (`device` empty) that only moves time."""
 

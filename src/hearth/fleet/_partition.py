@@ -203,13 +203,14 @@ def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _
 
 
 async def _run(parsed: list[tuple[Partition, str, Message | None]], homes: HomeCache, batch: _Batch) -> None:
-    touched, watermarks = batch.touched, batch.watermarks
+    touched, watermarks, runtimes = batch.touched, batch.watermarks, homes.runtimes
     for part, home, message in parsed:
-        runtime = homes.get(home)
+        runtime = runtimes.get(home)
         if runtime is None or message is None:
             continue
         try:
-            await runtime.feed(message)
+            if not runtime.feed_now(message):
+                await runtime.feed(message)
         except Exception as exc:  # one home's bad reading must not stop its partition; it is logged and counted
             log.warning("home %s: %s", home, exc)
             part.stats.bad += 1

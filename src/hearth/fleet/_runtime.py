@@ -25,7 +25,7 @@ _ROUNDS = 3  # event-loop rounds a woken run needs to reach its next wait (the o
 _FAR = 1e11  # beyond this a queued callback is the engine's idle trace flush, not a rule timer
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every command, and a frozen dataclass is slower to build
 class IssuedCommand:
     """A command a rule sent to a device, with its replay-stable id."""
 
@@ -39,7 +39,7 @@ class IssuedCommand:
     actor: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every change
 class Change:
     """A property's new value (for the state table and history)."""
 
@@ -152,6 +152,21 @@ class HomeRuntime:
             await settle(_ROUNDS)  # a woken rule run continues to its next wait or its end
         clock.advance(when - clock.now())
 
+    def feed_now(self, message: Message) -> bool:
+        """Handle a reading at once if no timer of the home comes due before it; False leaves it to `feed`."""
+        if type(message) is not Reading:
+            return False
+        clock = self.clock
+        delta = message.time - clock.now()
+        if delta > 0:
+            due = clock.next_due()
+            if due is not None and due <= message.time:
+                return False
+            clock.advance(delta)
+        if message.device:
+            self._apply(message)
+        return True
+
     async def feed(self, message: Message) -> None:
         """Handle one message: move time to its timestamp, then apply the reading or run the command."""
         await self.advance_to(message.time)
@@ -159,9 +174,10 @@ class HomeRuntime:
             self._cause = message.id
             await self.commands.execute(message.to_command(), message.actor)
             return
-        reading = message
-        if reading.is_tick:
-            return
+        if not message.is_tick:
+            self._apply(message)
+
+    def _apply(self, reading: Reading) -> None:
         self._cause = reading.id
         device = self.home.devices.get(reading.device)
         if device is None:

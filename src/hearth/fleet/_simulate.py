@@ -40,6 +40,7 @@ class SimulationConfig:
     check: bool = True
     timeout: float = 120.0
     warm: bool = False  # load every home into a worker first; the timed run is then the steady state
+    latency: bool = True  # subscribe to the commands to time them (a throughput run can leave that out)
 
 
 async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progress: Progress | None = None
@@ -75,14 +76,15 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
                 figures["warm_s"] = round(time.perf_counter() - began, 3)
                 figures["homes_loaded_per_s"] = round(len(warm) / (time.perf_counter() - began), 1)
                 baseline = {row["partition"]: row["events"] for row in await db.leases()}
-            sub = await nc.raw_subscribe("hearth.*.cmd.>", on_command)
+            sub = await nc.raw_subscribe("hearth.*.cmd.>", on_command) if config.latency else None
             began = time.perf_counter()
             last_seq, lag = await _publish(nats_url, nc, readings, config.rate, count, sent_at, db, baseline,
                                            progress)
             published = time.perf_counter()
             await _wait_committed(db, last_seq, config.timeout)
             done = time.perf_counter()
-            await sub.unsubscribe()
+            if sub is not None:
+                await sub.unsubscribe()
             figures.update({
                 "events": len(readings), "partitions": count,
                 "publish_s": round(published - began, 3), "total_s": round(done - began, 3),
