@@ -7,6 +7,7 @@ then times the steady state a long-running fleet is in: its active homes are hot
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from typing import Any
@@ -22,6 +23,10 @@ def _cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _snapshot(pids: list[int], into: list[float]) -> None:
+    into[:] = [_cpu_s(p) for p in pids]
 
 
 def _rss_bytes(pid: int) -> int:
@@ -41,9 +46,11 @@ async def bench_fleet_async(homes: int = 10_000, events: int = 60_000, rate: flo
         async with run_nats_server() as server, throwaway_database() as pg, \
                 local_workers(server.url, pg, partitions, count) as pool:
             pids = [w.pid for w in pool.workers]
-            cpu, rss = [_cpu_s(p) for p in pids], [_rss_bytes(p) for p in pids]
+            rss = [_rss_bytes(p) for p in pids]
+            cpu: list[float] = []
             figures = await simulate(server.url, pg, SimulationConfig(homes, 5, rate, events, 1, partitions, check,
-                                                                      warm=True, latency=False))
+                                                                      warm=True, latency=False),
+                                     on_start=functools.partial(_snapshot, pids, cpu))
             used = sum(_cpu_s(p) - c for p, c in zip(pids, cpu, strict=True))
             figures["worker_cpu_s"] = round(used, 2)
             figures["events_per_worker_cpu_s"] = round(figures["events"] / used) if used else None

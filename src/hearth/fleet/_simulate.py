@@ -43,9 +43,10 @@ class SimulationConfig:
     latency: bool = True  # subscribe to the commands to time them (a throughput run can leave that out)
 
 
-async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progress: Progress | None = None
-                   ) -> dict[str, Any]:
-    """Run one simulation against running workers; returns figures and the oracle verdict."""
+async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progress: Progress | None = None,
+                   on_start: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Run one simulation against running workers; returns figures and the oracle verdict. `on_start` is called
+    just before the timed part (after the warm-up)."""
     prefix = f"s{uuid.uuid4().hex[:6]}-"
     fleet = SyntheticFleet(config.homes, config.devices_per_home, config.seed, prefix=prefix)
     warm = fleet.warm_up() if config.warm else []
@@ -77,6 +78,8 @@ async def simulate(nats_url: str, pg_url: str, config: SimulationConfig, progres
                 figures["homes_loaded_per_s"] = round(len(warm) / (time.perf_counter() - began), 1)
                 baseline = {row["partition"]: row["events"] for row in await db.leases()}
             sub = await nc.raw_subscribe("hearth.*.cmd.>", on_command) if config.latency else None
+            if on_start is not None:
+                on_start()
             began = time.perf_counter()
             last_seq, lag = await _publish(nats_url, nc, readings, config.rate, count, sent_at, db, baseline,
                                            progress)
