@@ -70,10 +70,12 @@ async def bench_fleet_async(homes: int = 10_000, events: int = 60_000, rate: flo
     return report
 
 
-async def measure_failover(partitions: int = 16, lease_ttl: float = 2.0, heartbeat: float = 0.25) -> float:
+async def measure_failover(partitions: int = 16, lease_ttl: float = 2.0, heartbeat: float = 0.25,
+                           limit: float = 60.0) -> float:
     """Seconds from SIGKILL of one of two workers until every partition has a live owner again."""
     async with run_nats_server() as server, throwaway_database() as pg, \
-            local_workers(server.url, pg, partitions, 2, lease_ttl, heartbeat) as pool, open_db(pg, size=2) as db:
+            local_workers(server.url, pg, partitions, 2, lease_ttl, heartbeat) as pool, open_db(pg, size=2) as db, \
+            asyncio.timeout(limit):
         while len({r["owner"] for r in await db.leases() if r["owner"]}) < 2:  # noqa: ASYNC110
             await asyncio.sleep(0.05)  # the lease table is the only signal of who holds what
         victim = pool.workers[0]

@@ -4,6 +4,7 @@ partition leases and committed offsets, written in one batched transaction per p
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,10 @@ class RuntimeRow:
     timers: list[dict[str, Any]] | None  # None: unchanged since the home's last commit
 
 
+_RETRY = ("40P01", "40001")  # deadlock detected, serialization failure: the transaction was rolled back
+log = logging.getLogger(__name__)
+
+
 def _jsonb_out(value: Any) -> bytes:
     return b"\x01" + orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)  # binary jsonb: version 1
 
@@ -86,6 +91,12 @@ async def open_db(url: str, size: int = 8) -> AsyncIterator[FleetDb]:
         yield FleetDb(pool)
     finally:
         await pool.close()
+
+
+async def _lock_in_order(conn: Any, partitions: Sequence[int]) -> None:
+    # The same order as `hearth_commit`: writers of partition rows never wait on each other in a cycle.
+    await conn.execute("SELECT 1 FROM fleet_partitions WHERE partition = ANY($1::integer[]) ORDER BY partition "
+                       "FOR UPDATE", list(partitions))
 
 
 class FleetDb:
@@ -186,13 +197,18 @@ class FleetDb:
             "r": [(r.home, p, r.clock, r.timers) for r, p in runtimes if r.timers is not None],
             "p": list((published or {}).items()),
         }
-        try:
-            await self.pool.execute("SELECT hearth_commit($1, $2)", owner, doc)
-        except asyncpg.PostgresError as exc:
-            if getattr(exc, "sqlstate", None) == "HF001":
-                raise Fenced(f"a partition lease of {owner} moved "
-                             f"(partitions {sorted(m.partition for m in marks)})") from exc
-            raise
+        for attempt in range(3):
+            try:
+                await self.pool.execute("SELECT hearth_commit($1, $2)", owner, doc)
+                return
+            except asyncpg.PostgresError as exc:
+                state = getattr(exc, "sqlstate", None)
+                if state == "HF001":
+                    raise Fenced(f"a partition lease of {owner} moved "
+                                 f"(partitions {sorted(m.partition for m in marks)})") from exc
+                if state not in _RETRY or attempt == 2:
+                    raise
+                log.warning("commit of %s retried after %s", owner, exc)  # rolled back whole: safe to repeat
 
     async def unpublished(self, partition: int) -> list[tuple[IssuedCommand, int]]:
         """Committed commands of a partition beyond its published offset, with the offset each was committed at."""
@@ -223,19 +239,23 @@ class FleetDb:
 
     async def claim(self, partitions: Sequence[int], worker: str, ttl: float) -> list[tuple[int, int, int, float]]:
         """Take free or expired partitions; returns (partition, epoch, committed offset, watermark) of each won."""
-        rows = await self.pool.fetch(
-            "UPDATE fleet_partitions SET owner = $2, epoch = epoch + 1, lease_until = now() + make_interval("
-            "secs => $3) WHERE partition = ANY($1::integer[]) AND (owner IS NULL OR lease_until < now()) "
-            "RETURNING partition, epoch, committed, watermark", list(partitions), worker, ttl)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await _lock_in_order(conn, partitions)
+            rows = await conn.fetch(
+                "UPDATE fleet_partitions SET owner = $2, epoch = epoch + 1, lease_until = now() + make_interval("
+                "secs => $3) WHERE partition = ANY($1::integer[]) AND (owner IS NULL OR lease_until < now()) "
+                "RETURNING partition, epoch, committed, watermark", list(partitions), worker, ttl)
         return [(r["partition"], r["epoch"], r["committed"], r["watermark"]) for r in rows]
 
     async def renew(self, worker: str, owned: dict[int, int], ttl: float) -> set[int]:
         """Extend this worker's leases; returns the partitions it still holds."""
-        rows = await self.pool.fetch(
-            "UPDATE fleet_partitions p SET lease_until = now() + make_interval(secs => $2) "
-            "FROM unnest($3::integer[], $4::bigint[]) AS x(part, ep) "
-            "WHERE p.partition = x.part AND p.epoch = x.ep AND p.owner = $1 RETURNING p.partition",
-            worker, ttl, list(owned), list(owned.values()))
+        async with self.pool.acquire() as conn, conn.transaction():
+            await _lock_in_order(conn, list(owned))
+            rows = await conn.fetch(
+                "UPDATE fleet_partitions p SET lease_until = now() + make_interval(secs => $2) "
+                "FROM unnest($3::integer[], $4::bigint[]) AS x(part, ep) "
+                "WHERE p.partition = x.part AND p.epoch = x.ep AND p.owner = $1 RETURNING p.partition",
+                worker, ttl, list(owned), list(owned.values()))
         return {r["partition"] for r in rows}
 
     async def release(self, partition: int, worker: str, epoch: int) -> None:

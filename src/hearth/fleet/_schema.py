@@ -173,6 +173,12 @@ BEGIN
     -- Not waiting for the WAL flush is safe here: a batch lost in a database crash is lost whole, offsets
     -- included, and is replayed from JetStream with the same command ids.
     PERFORM set_config('synchronous_commit', 'off', true);
+    -- Partition rows are locked in partition order here and wherever leases are renewed or claimed, so a
+    -- commit and a worker's own lease renewal (or another worker's claim) never wait on each other in a cycle.
+    PERFORM 1 FROM fleet_partitions
+     WHERE partition IN (SELECT (e->>0)::integer FROM jsonb_array_elements(doc->'m') AS e
+                         UNION SELECT (e->>0)::integer FROM jsonb_array_elements(doc->'p') AS e)
+     ORDER BY partition FOR UPDATE;
     UPDATE fleet_partitions f SET committed = (e->>2)::bigint, watermark = (e->>3)::float8,
            events = f.events + (e->>4)::bigint, updated = now()
       FROM jsonb_array_elements(doc->'m') AS e
