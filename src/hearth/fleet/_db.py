@@ -160,7 +160,8 @@ class FleetDb:
         by_home: dict[str, dict[tuple[str, str, str], Any]] = {}
         for s in states:
             by_home.setdefault(s["home"], {})[(s["device"], s["service"], s["prop"])] = s["value"]
-        return [HomeRow(r["id"], r["template"], r["home_yaml"], r["rules_yaml"], r["clock"], r["timers"] or [],
+        return [HomeRow(r["id"], r["template"], r["home_yaml"], r["rules_yaml"], r["clock"],
+                        orjson.loads(r["timers"]) if r["timers"] else [],
                         by_home.get(r["id"], {})) for r in rows]
 
     async def homes_with_timers(self, partition: int) -> list[str]:
@@ -188,18 +189,19 @@ class FleetDb:
         latest: dict[tuple[str, str, str, str], Change] = {}
         for home, ch in changes:
             latest[(home, ch.device, ch.service, ch.property)] = ch
+        timers = [orjson.dumps(r.timers, default=str).decode() for r, _ in runtimes if r.timers is not None]
         doc = {
             "m": [(m.partition, m.epoch, m.offset, m.watermark, m.events) for m in marks],
             "s": [(*key, c.time, c.value) for key, c in latest.items()],
             "h": [(h, c.device, c.service, c.property, c.time, c.value) for h, c in changes],
             "a": [(c.home, c.id, c.time, c.actor, c.device, c.service, c.target, c.value, p, seq)
                   for c, p, seq in commands],
-            "r": [(r.home, p, r.clock, r.timers) for r, p in runtimes if r.timers is not None],
+            "r": [(r.home, p, r.clock, bool(r.timers)) for r, p in runtimes if r.timers is not None],
             "p": list((published or {}).items()),
         }
         for attempt in range(3):
             try:
-                await self.pool.execute("SELECT hearth_commit($1, $2)", owner, doc)
+                await self.pool.execute("SELECT hearth_commit($1, $2, $3)", owner, doc, timers)
                 return
             except asyncpg.PostgresError as exc:
                 state = getattr(exc, "sqlstate", None)

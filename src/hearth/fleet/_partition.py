@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,9 +21,9 @@ import orjson
 from hearth.fleet._consumer import Delivered
 from hearth.fleet._db import FleetDb, PartitionMark, RuntimeRow
 from hearth.fleet._homes import HomeCache
-from hearth.fleet._messages import BadMessage, Message, decode
+from hearth.fleet._messages import BadMessage, Message, Reading, decode
 from hearth.fleet._publisher import Publisher
-from hearth.fleet._runtime import Change, HomeRuntime, IssuedCommand, settle
+from hearth.fleet._runtime import ROUNDS, Change, HomeRuntime, IssuedCommand, settle
 from hearth.fleet._subjects import command_subject
 
 log = logging.getLogger(__name__)
@@ -203,36 +204,70 @@ def _parse(delivered: Sequence[Delivered], parts: dict[int, Partition], batch: _
 
 
 async def _run(parsed: list[tuple[Partition, str, Message | None]], homes: HomeCache, batch: _Batch) -> None:
+    """Feed each home its messages in order. Homes move in lock-step: a home with a timer due before its next
+    message runs what is due, and one `settle` lets every home's woken rule runs go on together (homes share
+    nothing but the event loop), instead of one settle per home and due instant."""
     touched, watermarks, runtimes = batch.touched, batch.watermarks, homes.runtimes
+    queues: dict[str, deque[tuple[Partition, Message]]] = {}
     for part, home, message in parsed:
         runtime = runtimes.get(home)
         if runtime is None or message is None:
             continue
-        try:
-            if not runtime.feed_now(message):
-                await runtime.feed(message)
-        except Exception as exc:  # one home's bad reading must not stop its partition; it is logged and counted
-            log.warning("home %s: %s", home, exc)
-            part.stats.bad += 1
         touched[home] = (runtime, part)
         if message.time > watermarks[part.number]:
             watermarks[part.number] = message.time
+        queue = queues.get(home)
+        if queue is None:
+            queues[home] = queue = deque()
+        queue.append((part, message))
+    while queues:
+        woken = False
+        for home, queue in list(queues.items()):
+            runtime = runtimes[home]
+            while queue:
+                part, message = queue[0]
+                try:
+                    if runtime.step_due(message.time):
+                        woken = True
+                        break
+                    if type(message) is Reading:
+                        runtime.feed_now(message)
+                    else:
+                        await runtime.run_command(message)  # type: ignore[arg-type]
+                except Exception as exc:  # one home's bad reading must not stop its partition; logged and counted
+                    log.warning("home %s: %s", home, exc)
+                    part.stats.bad += 1
+                queue.popleft()
+            if not queue:
+                del queues[home]
+        if woken:
+            await settle(ROUNDS)
 
 
 async def _fire_due(part: Partition, homes: HomeCache, watermark: float,
                     touched: dict[str, tuple[HomeRuntime, Partition]]) -> None:
     """Move idle homes with timers due by the partition's watermark (their delays and holds fire on time)."""
-    heap = part.timers
+    heap, seen, due_homes = part.timers, set(), []
     while heap and heap[0][0] <= watermark:
         _, home = heapq.heappop(heap)
-        runtime = homes.get(home)
-        if runtime is None:
-            continue
+        runtime = homes.runtimes.get(home)
+        if runtime is None or home in seen:
+            continue  # gone, or listed twice (a home is listed again whenever its next timer changes)
+        seen.add(home)
         due = runtime.next_due()
-        if due is None or due > watermark:
-            continue
-        await runtime.advance_to(watermark)
-        touched[home] = (runtime, part)
+        if due is not None and due <= watermark:
+            due_homes.append(runtime)
+            touched[home] = (runtime, part)
+    while due_homes:
+        woken = []
+        for runtime in due_homes:
+            if runtime.step_due(watermark):
+                woken.append(runtime)
+            else:
+                runtime.clock.advance(max(0.0, watermark - runtime.clock.now()))
+        due_homes = woken
+        if woken:
+            await settle(ROUNDS)
 
 
 def _watch(part: Partition, runtime: HomeRuntime) -> None:

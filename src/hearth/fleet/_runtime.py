@@ -17,11 +17,11 @@ from hearth.automation import Engine, RuleSet, TimerStore
 from hearth.automation._timers import TimerRow
 from hearth.core import CommandIssued, FakeClock, StateChanged, StateKey
 from hearth.errors import SpecError
-from hearth.fleet._messages import Message, Reading
+from hearth.fleet._messages import CommandRequest, Message, Reading
 from hearth.hub import build_core
 from hearth.model import Home, Value
 
-_ROUNDS = 3  # event-loop rounds a woken run needs to reach its next wait (the oracle checks this)
+ROUNDS = 3  # event-loop rounds a woken run needs to reach its next wait (the oracle checks this)
 _FAR = 1e11  # beyond this a queued callback is the engine's idle trace flush, not a rule timer
 
 
@@ -149,7 +149,7 @@ class HomeRuntime:
         clock = self.clock
         while (due := clock.next_due()) is not None and due <= when:
             clock.advance(max(0.0, due - clock.now()))  # runs every callback due at that instant
-            await settle(_ROUNDS)  # a woken rule run continues to its next wait or its end
+            await settle(ROUNDS)  # a woken rule run continues to its next wait or its end
         clock.advance(when - clock.now())
 
     def feed_now(self, message: Message) -> bool:
@@ -166,6 +166,23 @@ class HomeRuntime:
         if message.device:
             self._apply(message)
         return True
+
+    def step_due(self, until: float) -> bool:
+        """If a timer is due by `until`, move the clock to the next due instant and run what is due there (the
+        woken rule runs then need `settle(ROUNDS)`); False when nothing is due by then."""
+        clock = self.clock
+        due = clock.next_due()
+        if due is None or due > until:
+            return False
+        self._cause = "t"
+        clock.advance(max(0.0, due - clock.now()))
+        return True
+
+    async def run_command(self, request: CommandRequest) -> None:
+        """Run a command request through the home's command path at its time (no timer may be due before it)."""
+        self.clock.advance(max(0.0, request.time - self.clock.now()))
+        self._cause = request.id
+        await self.commands.execute(request.to_command(), request.actor)
 
     async def feed(self, message: Message) -> None:
         """Handle one message: move time to its timestamp, then apply the reading or run the command."""

@@ -163,10 +163,13 @@ UPDATE audit SET seq = 1 WHERE NOT published;
 ALTER TABLE audit DROP COLUMN published;
 CREATE INDEX audit_by_seq ON audit (partition, seq);
 ALTER TABLE fleet_partitions ADD COLUMN published bigint NOT NULL DEFAULT 0;
+-- Pending timers are read back only by workers: kept as JSON text, they are stored without being parsed.
+ALTER TABLE home_runtime ALTER COLUMN timers TYPE text USING timers::text;
 -- doc: {"m": [[partition, epoch, offset, watermark, events]], "s": [[home, device, service, prop, time, value]],
 --       "h": [same as s], "a": [[home, id, time, actor, device, service, target, value, partition, seq]],
---       "r": [[home, partition, clock, timers]], "p": [[partition, published offset]]}
-CREATE FUNCTION hearth_commit(owner_ text, doc jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
+--       "r": [[home, partition, clock, has timers]], "p": [[partition, published offset]]}
+-- timers: the JSON text of each "r" row's pending timers, in the same order.
+CREATE FUNCTION hearth_commit(owner_ text, doc jsonb, timers text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
     moved integer;
 BEGIN
@@ -197,8 +200,8 @@ BEGIN
       FROM jsonb_array_elements(doc->'a') AS e
     ON CONFLICT DO NOTHING;
     INSERT INTO home_runtime (home, partition, clock, timers, has_timers)
-    SELECT e->>0, (e->>1)::integer, (e->>2)::float8, e->3, jsonb_array_length(e->3) > 0
-      FROM jsonb_array_elements(doc->'r') AS e
+    SELECT e->>0, (e->>1)::integer, (e->>2)::float8, timers[i], (e->>3)::boolean
+      FROM jsonb_array_elements(doc->'r') WITH ORDINALITY AS x(e, i)
     ON CONFLICT (home) DO UPDATE SET partition = EXCLUDED.partition, clock = EXCLUDED.clock,
         timers = EXCLUDED.timers, has_timers = EXCLUDED.has_timers;
     UPDATE fleet_partitions f SET published = greatest(f.published, (e->>1)::bigint)
