@@ -80,12 +80,13 @@ class Hub:
         return await self.commands.execute(command, actor)
 
 
-def build_core(home: Home, clock: Clock, history_len: int = 256) -> tuple[Bus, StateStore, CommandPath]:
+def build_core(home: Home, clock: Clock, history_len: int = 256, audit_len: int = 1000
+               ) -> tuple[Bus, StateStore, CommandPath]:
     """Wire bus, state and command path for a home, with initial state loaded and the direct adapter."""
     bus = Bus()
     state = StateStore(bus, clock, history_len)
     state.load(home.initial_state())
-    commands = CommandPath(home, bus, clock, {"default": DirectAdapter(state)}, DefaultPolicy())
+    commands = CommandPath(home, bus, clock, {"default": DirectAdapter(state)}, DefaultPolicy(), audit_len)
     return bus, state, commands
 
 

@@ -109,7 +109,8 @@ class HomeRuntime:
         self.home = home
         self.partition = partition
         self.clock = FakeClock(start)
-        self.bus, self.state, self.commands = build_core(home, self.clock, history_len=4)
+        # The fleet's audit lives in PostgreSQL: the command path keeps none in memory (it would grow per home).
+        self.bus, self.state, self.commands = build_core(home, self.clock, history_len=4, audit_len=0)
         if state:
             self.state.load(state)
         self.timers = MemoryTimers(timers)
