@@ -49,6 +49,17 @@ def stream_seq(reply: bytes) -> int:
 RawHandler = Callable[[bytes, bytes, bytes, bytes | None], None]
 
 
+_UNSAFE = str.maketrans({" ": "_", "\t": "_", "\r": "_", "\n": "_"})
+
+
+def hpub(subject: str, reply: str, msg_id: str, payload: bytes) -> bytes:
+    """One publish frame with a `Nats-Msg-Id` header (whitespace in the subject or id, which would break the
+    frame, becomes `_`)."""
+    header = b"NATS/1.0\r\nNats-Msg-Id: %s\r\n\r\n" % msg_id.translate(_UNSAFE).encode()
+    return b"HPUB %s %s %d %d\r\n%s%s\r\n" % (subject.translate(_UNSAFE).encode(), reply.encode(), len(header),
+                                              len(header) + len(payload), header, payload)
+
+
 class RawClient(Client):
     """nats-py's client with one shortcut: messages of a subscription made with `raw_subscribe` go straight to
     a plain function as bytes (subject, reply, payload, header block), without a message object, a queue or a
@@ -63,6 +74,13 @@ class RawClient(Client):
         sub = await self.subscribe(subject)
         self._raw[sub._id] = handler  # the subscription id is what the protocol parser hands over
         return sub
+
+    async def send_frames(self, frames: bytes, count: int) -> None:
+        """Send ready-made protocol frames (see `hpub`) as one write."""
+        self.stats["out_msgs"] += count
+        await self._send_command(frames)
+        if self._flush_queue is not None and self._flush_queue.empty():
+            await self._flush_pending()
 
     async def _process_msg(self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes | None
                            ) -> None:

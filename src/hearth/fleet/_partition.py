@@ -254,6 +254,7 @@ async def _fire_due(part: Partition, homes: HomeCache, watermark: float,
         if runtime is None or home in seen:
             continue  # gone, or listed twice (a home is listed again whenever its next timer changes)
         seen.add(home)
+        runtime.watched = None  # its listing is used up: the next `_watch` lists it again
         due = runtime.next_due()
         if due is not None and due <= watermark:
             due_homes.append(runtime)
@@ -272,21 +273,23 @@ async def _fire_due(part: Partition, homes: HomeCache, watermark: float,
 
 def _watch(part: Partition, runtime: HomeRuntime) -> None:
     due = runtime.next_due()
-    if due is not None:
+    if due is not None and due != runtime.watched:  # listed once per due time, not once per batch
         heapq.heappush(part.timers, (due, runtime.id))
+        runtime.watched = due
 
 
 async def publish_commands(publisher: Publisher, parts: dict[int, Partition],
                            commands: Sequence[tuple[IssuedCommand, int, int]]) -> None:
     """Put committed commands (with their partition and commit offset) on the command stream; acknowledgements
     come back later and move the partitions' published offsets (`published_marks`)."""
-    for c, p, seq in commands:
+    for _, p, seq in commands:
         part = parts.get(p)
         if part is not None:
             part.unacked[seq] = part.unacked.get(seq, 0) + 1
-        payload = orjson.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target, "v": c.value,
-                                "by": c.actor}, default=str)
-        await publisher.publish(command_subject(c.home, c.device), payload, (p, seq), f"{c.home}/{c.id}")
+    await publisher.publish_many([
+        (command_subject(c.home, c.device), orjson.dumps({"id": c.id, "t": c.time, "s": c.service, "target": c.target,
+                                                          "v": c.value, "by": c.actor}, default=str),
+         (p, seq), f"{c.home}/{c.id}") for c, p, seq in commands])
 
 
 def published_marks(parts: dict[int, Partition], acked: Sequence[tuple[int, int]]) -> dict[int, int]:

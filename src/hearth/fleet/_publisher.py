@@ -3,20 +3,22 @@ most `window` messages are unacknowledged at a time (the publisher waits for roo
 
 Each message carries a tag; `acked` collects the tags of confirmed messages and `last_seq` the highest stream
 sequence confirmed per integer tag (the simulator tags readings with their partition to know when workers are
-done; a worker tags commands with their audit keys to mark them published).
+done; a worker tags commands with their partition and commit offset to move published offsets).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from hearth.fleet._consumer import RawClient, hpub
 from hearth.fleet._nats import FleetError
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,10 @@ class Publisher:
 
     async def __aenter__(self) -> Publisher:
         self._prefix = self._nc.new_inbox()
-        self._sub = await self._nc.subscribe(self._prefix + ".*", cb=self._on_ack, pending_msgs_limit=1 << 20)
+        if isinstance(self._nc, RawClient):  # acknowledgements as raw bytes: no message object or task each
+            self._sub = await self._nc.raw_subscribe(self._prefix + ".*", self._on_raw_ack)
+        else:
+            self._sub = await self._nc.subscribe(self._prefix + ".*", cb=self._on_ack, pending_msgs_limit=1 << 20)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -68,6 +73,30 @@ class Publisher:
         await self._nc.publish(subject, payload, reply=token,
                                headers={"Nats-Msg-Id": msg_id} if msg_id is not None else None)
 
+    async def publish_many(self, messages: Sequence[tuple[str, bytes, Any, str]]) -> None:
+        """Publish (subject, payload, tag, msg_id) messages, de-duplicated by msg_id; on a `RawClient` they go
+        out as ready-made protocol frames in one write per window's worth."""
+        nc = self._nc
+        if not isinstance(nc, RawClient):
+            for subject, payload, tag, msg_id in messages:
+                await self.publish(subject, payload, tag, msg_id)
+            return
+        start = 0
+        while start < len(messages):
+            if len(self._pending) >= self.window:
+                await self._wait(self._room, "room in the publish window")
+            end = min(len(messages), start + self.window - len(self._pending))
+            frames = []
+            for subject, payload, tag, msg_id in messages[start:end]:
+                token = f"{self._prefix}.{next(self._ids)}"
+                self._pending[token] = tag
+                frames.append(hpub(subject, token, msg_id, payload))
+            self._idle.clear()
+            if len(self._pending) >= self.window:
+                self._room.clear()
+            await nc.send_frames(b"".join(frames), end - start)
+            start = end
+
     async def flush(self) -> None:
         """Wait until every published message is acknowledged (or failed)."""
         await self._nc.flush()
@@ -80,12 +109,19 @@ class Publisher:
             raise FleetError(f"JetStream did not acknowledge {self.pending} messages within {self.timeout:g}s "
                              f"(waiting for {what})") from exc
 
+    def _on_raw_ack(self, subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
+        status = headers[9:12].decode() if headers and headers.startswith(b"NATS/1.0 ") else None
+        self._acked(subject.decode(), data, status)
+
     async def _on_ack(self, msg: Msg) -> None:
-        tag = self._pending.pop(msg.subject, None)
+        self._acked(msg.subject, msg.data, msg.headers.get("Status") if msg.headers else None)
+
+    def _acked(self, subject: str, data: bytes, status: str | None) -> None:
+        tag = self._pending.pop(subject, None)
         if tag is None:
             return
         try:
-            ack = json.loads(msg.data) if msg.data else {}
+            ack = orjson.loads(data) if data else {}
         except ValueError:
             ack = {}
         if "seq" in ack and "error" not in ack:
@@ -95,7 +131,6 @@ class Publisher:
                 if seq > self.last_seq.get(tag, 0):
                     self.last_seq[tag] = seq
         else:  # an error ack or a status (no stream listening): the message was not stored
-            status = msg.headers.get("Status") if msg.headers else None
             self.errors.append(str(ack.get("error") or status or "no acknowledgement"))
             log.warning("JetStream refused a message: %s", self.errors[-1])
         if len(self._pending) < self.window:

@@ -120,6 +120,7 @@ class HomeRuntime:
         self.changes: list[Change] = []
         self.issued: list[IssuedCommand] = []
         self._cause = "start"
+        self.watched: float | None = None  # the due time its partition's timer heap lists it under
         self._counts: dict[str, int] = {}
         self.bus.subscribe(StateChanged, self._on_change)
         self.bus.subscribe(CommandIssued, self._on_command)
