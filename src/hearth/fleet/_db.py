@@ -186,13 +186,13 @@ class FleetDb:
         their leases moved. Commands come with their partition and the offset they were committed at; runtime
         rows whose timers did not change (None) are not written; `published` moves partitions' published offsets
         (every command committed at or below it has been acknowledged by the command stream)."""
-        latest: dict[tuple[str, str, str, str], Change] = {}
-        for home, ch in changes:
-            latest[(home, ch.device, ch.service, ch.property)] = ch
+        latest: dict[tuple[str, str, str, str], int] = {}  # each property's last change: its position from 1
+        for n, (home, ch) in enumerate(changes, 1):
+            latest[(home, ch.device, ch.service, ch.property)] = n
         timers = [orjson.dumps(r.timers, default=str).decode() for r, _ in runtimes if r.timers is not None]
         doc = {
             "m": [(m.partition, m.epoch, m.offset, m.watermark, m.events) for m in marks],
-            "s": [(*key, c.time, c.value) for key, c in latest.items()],
+            "s": list(latest.values()),
             "h": [(h, c.device, c.service, c.property, c.time, c.value) for h, c in changes],
             "a": [(c.home, c.id, c.time, c.actor, c.device, c.service, c.target, c.value, p, seq)
                   for c, p, seq in commands],

@@ -165,8 +165,9 @@ CREATE INDEX audit_by_seq ON audit (partition, seq);
 ALTER TABLE fleet_partitions ADD COLUMN published bigint NOT NULL DEFAULT 0;
 -- Pending timers are read back only by workers: kept as JSON text, they are stored without being parsed.
 ALTER TABLE home_runtime ALTER COLUMN timers TYPE text USING timers::text;
--- doc: {"m": [[partition, epoch, offset, watermark, events]], "s": [[home, device, service, prop, time, value]],
---       "h": [same as s], "a": [[home, id, time, actor, device, service, target, value, partition, seq]],
+-- doc: {"m": [[partition, epoch, offset, watermark, events]], "h": [[home, device, service, prop, time, value]],
+--       "s": [positions (from 1) of the "h" rows that are each property's latest value],
+--       "a": [[home, id, time, actor, device, service, target, value, partition, seq]],
 --       "r": [[home, partition, clock, has timers]], "p": [[partition, published offset]]}
 -- timers: the JSON text of each "r" row's pending timers, in the same order.
 CREATE FUNCTION hearth_commit(owner_ text, doc jsonb, timers text[]) RETURNS void LANGUAGE plpgsql AS $fn$
@@ -191,7 +192,9 @@ BEGIN
         RAISE EXCEPTION 'a partition lease of % moved', owner_ USING ERRCODE = 'HF001';
     END IF;
     INSERT INTO state (home, device, service, prop, value, time)
-    SELECT e->>0, e->>1, e->>2, e->>3, e->5, (e->>4)::float8 FROM jsonb_array_elements(doc->'s') AS e
+    SELECT e->>0, e->>1, e->>2, e->>3, e->5, (e->>4)::float8
+      FROM jsonb_array_elements(doc->'h') WITH ORDINALITY AS x(e, i)
+     WHERE i IN (SELECT jsonb_array_elements_text(doc->'s')::bigint)
     ON CONFLICT (home, device, service, prop) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time;
     INSERT INTO history (home, device, service, prop, time, value)
     SELECT e->>0, e->>1, e->>2, e->>3, (e->>4)::float8, e->5 FROM jsonb_array_elements(doc->'h') AS e;
