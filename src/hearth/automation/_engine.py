@@ -234,7 +234,8 @@ class Engine:
         if plain is not None and resume is None:
             coro = self._execute_plain(run, plain)
         else:
-            self.bus.publish(RuleFired(run.trace.started, run.rule.id, str(run.id), _trigger_kind(run)))
+            if self.bus.wants(RuleFired):
+                self.bus.publish(RuleFired(run.trace.started, run.rule.id, str(run.id), _trigger_kind(run)))
             coro = self._execute(run, resume)
         self._depth += 1
         try:
@@ -302,8 +303,9 @@ class Engine:
     def _finished(self, run: Run) -> None:
         if self.timers is not None:
             self._dirty.add(run.rule.id)
-        self.bus.publish(RuleFired(self.ctx.clock.now(), run.rule.id, str(run.id), _trigger_kind(run),
-                                   run.trace.outcome))
+        if self.bus.wants(RuleFired):
+            self.bus.publish(RuleFired(self.ctx.clock.now(), run.rule.id, str(run.id), _trigger_kind(run),
+                                       run.trace.outcome))
         rt = run.rt
         if run in rt.active:
             rt.active.remove(run)

@@ -154,7 +154,7 @@ def _copilot(quick: bool) -> tuple[Figures, Figures]:
 def _fleet(quick: bool) -> tuple[Figures, Figures]:
     bench = _optional("hearth.fleet._bench", "bench_fleet")
     homes, events = _size(quick, 10_000, 500), _size(quick, 60_000, 5_000)
-    result = bench(homes=homes, events=events, latency_rate=_size(quick, 2_000, 500), rounds=_size(quick, 2, 1))
+    result = bench(homes=homes, events=events, latency_rate=_size(quick, 2_000, 500), rounds=_size(quick, 3, 1))
     one, two = result.get("workers_1") or {}, result.get("workers_2") or {}
     paced = one.get("paced") or {}
     figures = {

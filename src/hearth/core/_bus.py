@@ -138,6 +138,10 @@ class Bus:
                 except Exception:  # a broken listener must not break the others
                     _log_failure(listener, event)
 
+    def wants(self, kind: type[Event]) -> bool:
+        """Whether anyone listens to events of exactly this type (lets a publisher skip building one)."""
+        return kind in self._by_type
+
     def listener_count(self) -> int:
         """How many listeners are attached (for leak checks)."""
         keyed = sum(

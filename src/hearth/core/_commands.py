@@ -202,9 +202,10 @@ class CommandPath:
     def _record(
         self, command: Command, actor: Actor, *, ok: bool, message: str, error: HearthError | None = None
     ) -> CommandResult:
-        value = command.value if command.property is not None else dict(command.args)
-        record = AuditRecorded(self._clock.now(), command.id, actor, command.device, command.service, command.target,
-                               value, ok, message)
-        self.audit.append(record)
-        self._bus.publish(record)
+        if self.audit.maxlen != 0 or self._bus.wants(AuditRecorded):  # else nobody would ever see the record
+            value = command.value if command.property is not None else dict(command.args)
+            record = AuditRecorded(self._clock.now(), command.id, actor, command.device, command.service,
+                                   command.target, value, ok, message)
+            self.audit.append(record)
+            self._bus.publish(record)
         return CommandResult(command, ok, message, error)

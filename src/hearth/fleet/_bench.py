@@ -40,7 +40,7 @@ def _rss_bytes(pid: int) -> int:
 async def bench_fleet_async(homes: int = 10_000, events: int = 60_000, rate: float = 100_000.0,
                             partitions: int = 32, workers: tuple[int, ...] = (1, 2), latency_rate: float = 2_000.0,
                             check: bool = False, failover: bool = True, devices_per_home: int = 9,
-                            rounds: int = 2) -> dict[str, Any]:
+                            rounds: int = 3) -> dict[str, Any]:
     """Measure the fleet; every server and worker it starts is stopped before it returns. Throughput is the best
     of `rounds` timed runs per worker count (each with its own freshly warmed homes); all are in `rounds`."""
     report: dict[str, Any] = {"homes": homes, "devices_per_home": devices_per_home, "events": events,
