@@ -46,3 +46,28 @@ async def test_credentials_in_the_url_are_sent_and_a_refusal_is_reported() -> No
         with pytest.raises(FleetError):
             async with RawPublisher(f"nats://dev:wrong@127.0.0.1:{server.port}") as raw:
                 await raw.flush()
+
+
+async def test_the_fast_parser_handles_split_reads_headers_and_control_lines() -> None:
+    from hearth.fleet._consumer import RawClient
+
+    nc = RawClient()
+    got: list[tuple[bytes, bytes, bytes, bytes | None]] = []
+    pongs: list[str] = []
+
+    async def pong() -> None:
+        pongs.append("pong")
+
+    nc._process_pong = pong  # type: ignore[method-assign]
+    nc._raw[7] = lambda subject, reply, data, headers: got.append((subject, reply, data, headers))
+    stream = (b"MSG a.b 7 5\r\nhello\r\nPONG\r\nHMSG c.d 7 _INBOX.1 12 15\r\nNATS/1.0\r\n\r\nabc\r\n"
+              b"+OK\r\nMSG e 7 r.1 0\r\n\r\n")
+    for cut in range(len(stream)):  # every split of the stream into two reads
+        got.clear()
+        pongs.clear()
+        nc._ps.reset()
+        await nc._ps.parse(stream[:cut])
+        await nc._ps.parse(stream[cut:])
+        assert got == [(b"a.b", b"", b"hello", None), (b"c.d", b"_INBOX.1", b"abc", b"NATS/1.0\r\n\r\n"),
+                       (b"e", b"r.1", b"", None)], cut
+        assert pongs == ["pong"]

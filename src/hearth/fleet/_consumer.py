@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import NotFoundError
+from nats.protocol.parser import AWAITING_CONTROL_LINE, Parser
 
 from hearth.fleet._subjects import INGRESS_STREAM, partition_subject
 
@@ -60,6 +62,72 @@ def hpub(subject: str, reply: str, msg_id: str, payload: bytes) -> bytes:
                                               len(header) + len(payload), header, payload)
 
 
+_CONTROL = (b"PING", b"PONG", b"+OK", b"-ERR", b"INFO ")
+
+
+class _FastParser(Parser):
+    """nats-py's protocol parser with a fast path: `MSG`/`HMSG` lines are read with `find` and `split` instead of
+    regular expressions, raw subscriptions are called without a coroutine, and a message split across reads
+    simply waits for the rest. PING, PONG, INFO and errors go to the client as nats-py's parser sends them;
+    anything else is left to nats-py's parser (which reports a protocol error)."""
+
+    async def parse(self, data: bytes = b"") -> None:
+        buf, nc = self.buf, self.nc
+        buf.extend(data)
+        if self.state != AWAITING_CONTROL_LINE:  # only nats-py's own parser leaves this state
+            await super().parse()
+            return
+        raw: dict[int, RawHandler] = nc._raw
+        pos, size = 0, len(buf)
+        while pos < size:
+            end = buf.find(b"\r\n", pos)
+            if end < 0:
+                break
+            headers = buf.startswith(b"HMSG ", pos)
+            if headers or buf.startswith(b"MSG ", pos):
+                args = bytes(buf[pos + (5 if headers else 4):end]).split()
+                total = int(args[-1])
+                start = end + 2
+                if start + total + 2 > size:
+                    break  # the payload has not all arrived
+                subject, sid = args[0], int(args[1])
+                if headers:
+                    split = int(args[-2])
+                    reply = args[2] if len(args) == 5 else b""
+                    head, payload = bytes(buf[start:start + split]), bytes(buf[start + split:start + total])
+                else:
+                    reply = args[2] if len(args) == 4 else b""
+                    head, payload = None, bytes(buf[start:start + total])
+                pos = start + total + 2
+                handler = raw.get(sid)
+                if handler is not None:
+                    nc.stats["in_msgs"] += 1
+                    handler(subject, reply, payload, head)
+                else:
+                    await nc._process_msg(sid, subject, reply, payload, head)
+                    if self.buf is not buf:
+                        return  # the connection was reset meanwhile: what is left belongs to the old one
+                continue
+            line = bytes(buf[pos:end])
+            if not line.startswith(_CONTROL):
+                del buf[:pos]
+                await super().parse()  # not NATS protocol: nats-py's parser says so
+                return
+            pos = end + 2
+            if line.startswith(b"PING"):
+                await nc._process_ping()
+            elif line.startswith(b"PONG"):
+                await nc._process_pong()
+            elif line.startswith(b"-ERR"):
+                await nc._process_err(line[4:].strip().decode(errors="replace").lower())
+            elif line.startswith(b"INFO "):
+                await nc._process_info(json.loads(line[5:]))
+            if self.buf is not buf:
+                return  # the connection was reset meanwhile
+        if pos:
+            del buf[:pos]
+
+
 class RawClient(Client):
     """nats-py's client with one shortcut: messages of a subscription made with `raw_subscribe` go straight to
     a plain function as bytes (subject, reply, payload, header block), without a message object, a queue or a
@@ -68,6 +136,7 @@ class RawClient(Client):
     def __init__(self) -> None:
         super().__init__()
         self._raw: dict[int, RawHandler] = {}
+        self._ps = _FastParser(self)
 
     async def raw_subscribe(self, subject: str, handler: RawHandler) -> Any:
         """Subscribe with a raw handler; returns the subscription (unsubscribe it as usual)."""
