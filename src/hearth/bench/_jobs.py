@@ -165,6 +165,8 @@ def _fleet(quick: bool) -> tuple[Figures, Figures]:
         "fleet_p50_ms": pick(paced, "p50_latency_ms"),
         "fleet_p99_ms": pick(paced, "p99_latency_ms"),
         "fleet_max_lag_events": pick(paced, "max_lag_events"),
+        "fleet_step_lag_events": pick(two, "max_lag_events"),
+        "fleet_step_drain_s": round(two["total_s"] - two["publish_s"], 2) if "total_s" in two else None,
         "fleet_bytes_per_home": pick(one, "bytes_per_home"),
         "fleet_cold_homes_per_s": pick(one, "homes_loaded_per_s"),
         "fleet_failover_s": pick(result, "failover_s"),
@@ -220,7 +222,8 @@ JOBS: tuple[Job, ...] = (
     Job("fleet", "fleet", "fleet: NATS JetStream + PostgreSQL, 1 and 2 workers",
         ("fleet_events_per_s_1_worker", "fleet_events_per_s_2_workers", "fleet_speedup_2_workers",
          "fleet_events_per_worker_cpu_s", "fleet_p50_ms", "fleet_p99_ms", "fleet_max_lag_events",
-         "fleet_bytes_per_home", "fleet_cold_homes_per_s", "fleet_failover_s"), _fleet, "hearth.fleet._bench",
+         "fleet_step_lag_events", "fleet_step_drain_s", "fleet_bytes_per_home", "fleet_cold_homes_per_s",
+         "fleet_failover_s"), _fleet, "hearth.fleet._bench",
         default=False),
 )
 

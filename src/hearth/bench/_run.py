@@ -57,6 +57,8 @@ UNITS: dict[str, str] = {
     "fleet_p50_ms": "ms",
     "fleet_p99_ms": "ms",
     "fleet_max_lag_events": "events",
+    "fleet_step_lag_events": "events",
+    "fleet_step_drain_s": "s",
     "fleet_bytes_per_home": "B",
     "fleet_cold_homes_per_s": "homes/s",
     "fleet_failover_s": "s",
