@@ -51,7 +51,7 @@ class RuntimeRow:
 
     home: str
     clock: float
-    timers: list[dict[str, Any]] | None  # None: unchanged since the home's last commit
+    timers: list[dict[str, Any]] | str | None  # as rows or JSON text; None: unchanged since the last commit
 
 
 _RETRY = ("40P01", "40001")  # deadlock detected, serialization failure: the transaction was rolled back
@@ -189,14 +189,15 @@ class FleetDb:
         latest: dict[tuple[str, str, str, str], int] = {}  # each property's last change: its position from 1
         for n, (home, ch) in enumerate(changes, 1):
             latest[(home, ch.device, ch.service, ch.property)] = n
-        timers = [orjson.dumps(r.timers, default=str).decode() for r, _ in runtimes if r.timers is not None]
+        timers = [r.timers if isinstance(r.timers, str) else orjson.dumps(r.timers, default=str).decode()
+                  for r, _ in runtimes if r.timers is not None]
         doc = {
             "m": [(m.partition, m.epoch, m.offset, m.watermark, m.events) for m in marks],
             "s": list(latest.values()),
             "h": [(h, c.device, c.service, c.property, c.time, c.value) for h, c in changes],
             "a": [(c.home, c.id, c.time, c.actor, c.device, c.service, c.target, c.value, p, seq)
                   for c, p, seq in commands],
-            "r": [(r.home, p, r.clock, bool(r.timers)) for r, p in runtimes if r.timers is not None],
+            "r": [(r.home, p, r.clock, r.timers not in ([], "[]")) for r, p in runtimes if r.timers is not None],
             "p": list((published or {}).items()),
         }
         for attempt in range(3):

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from hearth.automation import Engine, RuleSet, TimerStore
 from hearth.automation._timers import TimerRow
 from hearth.core import CommandIssued, FakeClock, StateChanged, StateKey
@@ -50,29 +52,39 @@ class Change:
     value: Value
 
 
+def _row_json(r: TimerRow) -> dict[str, Any]:
+    return {"key": r.key, "rule": r.rule, "kind": r.kind, "due": r.due, "digest": r.digest, "path": r.path,
+            "vars": r.vars, "started": r.started}
+
+
 class MemoryTimers(TimerStore):
     """The engine's pending delays, waits and `for:` holds kept in memory; the worker persists them per commit."""
 
     def __init__(self, rows: Iterable[TimerRow] = ()) -> None:  # no SQLite file: rows live in the dict
-        self.rows: dict[str, TimerRow] = {row.key: row for row in rows}
+        self.rows: dict[str, TimerRow] = {}
+        self._text: dict[str, bytes] = {}  # each row's JSON, made once when it is put
+        for row in rows:
+            self.put(row)
         self.changed = False
 
     def put(self, row: TimerRow) -> None:
         """Record a pending timer."""
         self.rows[row.key] = row
+        self._text[row.key] = orjson.dumps(_row_json(row), default=str)
         self.changed = True
 
     def drop(self, key: str) -> None:
         """Forget a timer."""
         if self.rows.pop(key, None) is not None:
+            del self._text[key]
             self.changed = True
 
-    def take_json(self) -> list[dict[str, Any]] | None:
-        """The rows as JSON if they changed since the last call, else None."""
+    def take_json(self) -> str | None:
+        """The rows as JSON text if they changed since the last call, else None."""
         if not self.changed:
             return None
         self.changed = False
-        return self.to_json()
+        return (b"[" + b",".join(self._text.values()) + b"]").decode()
 
     def pending(self) -> list[TimerRow]:
         """Every pending timer, soonest first."""
@@ -90,8 +102,7 @@ class MemoryTimers(TimerStore):
 
     def to_json(self) -> list[dict[str, Any]]:
         """The rows as JSON-ready dicts."""
-        return [{"key": r.key, "rule": r.rule, "kind": r.kind, "due": r.due, "digest": r.digest, "path": r.path,
-                 "vars": r.vars, "started": r.started} for r in self.rows.values()]
+        return [_row_json(r) for r in self.rows.values()]
 
     @staticmethod
     def rows_from_json(items: Iterable[Mapping[str, Any]]) -> list[TimerRow]:
