@@ -36,3 +36,25 @@ async def test_killed_worker_loses_and_doubles_nothing(nats_server: NatsServer, 
     oracle = report["oracle"]
     assert oracle["expected"] > 300
     assert oracle["ok"], oracle
+
+
+async def test_a_worker_rides_out_lost_database_connections(nats_server: NatsServer, pg_url: str) -> None:
+    async with local_workers(nats_server.url, pg_url, PARTITIONS, 1, lease_ttl=1.0, heartbeat=0.2) as pool, \
+            open_db(pg_url, size=1) as db:
+        cut: list[int] = []
+
+        async def cut_midway(sent: int, total: int) -> None:
+            if len(cut) < 2 and sent >= total * (0.3 + 0.3 * len(cut)):
+                # what a database restart does to the worker: every connection it holds is closed under it
+                cut.append(await db.pool.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+        report = await simulate_fleet(nats_server.url, pg_url, SimulationConfig(
+            homes=60, events=4000, rate=2000, partitions=PARTITIONS, timeout=60), progress=cut_midway)
+        alive = pool.workers[0].proc.returncode is None
+    assert len(cut) == 2 and all(n > 0 for n in cut), cut
+    assert alive, "".join(pool.workers[0].log[-30:])
+    oracle = report["oracle"]
+    assert oracle["expected"] > 300
+    assert oracle["ok"], oracle

@@ -54,6 +54,12 @@ class RuntimeRow:
     timers: list[dict[str, Any]] | str | None  # as rows or JSON text; None: unchanged since the last commit
 
 
+# Errors that end when PostgreSQL is back (a restart, a dropped connection): a worker waits and reloads.
+# A connection closed under a running query can also leave asyncpg's protocol in a state it then refuses
+# (InternalClientError): the pool's connections are replaced before going on (`FleetDb.renew_connections`).
+TRANSIENT: tuple[type[BaseException], ...] = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                                              asyncpg.exceptions.OperatorInterventionError,
+                                              asyncpg.exceptions.InternalClientError)
 _RETRY = ("40P01", "40001")  # deadlock detected, serialization failure: the transaction was rolled back
 log = logging.getLogger(__name__)
 
@@ -104,6 +110,10 @@ class FleetDb:
 
     def __init__(self, pool: Any) -> None:
         self.pool = pool
+
+    def renew_connections(self) -> None:
+        """Replace every pooled connection (each as it is next released or acquired), after connections broke."""
+        self.pool.expire_connections()
 
     async def setup_partitions(self, partitions: int) -> int:
         """Record the partition count (fixed once set) and create the lease rows; returns the count in force."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hearth.fleet._consumer import IngressConsumer, RawClient
-from hearth.fleet._db import Fenced, FleetDb, open_db
+from hearth.fleet._db import TRANSIENT, Fenced, FleetDb, open_db
 from hearth.fleet._homes import HomeCache
 from hearth.fleet._nats import connect, ensure_streams
 from hearth.fleet._partition import Partition, adopt, commit_prepared, note_published, published_marks, run_batch
@@ -79,9 +79,9 @@ class Worker:
                     leases.cancel()
                     with contextlib.suppress(Exception):
                         await consumer.close()
-                    for part in self.parts.values():
-                        await db.release(part.number, self.id, part.epoch)
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(Exception):  # best effort: unreleased leases lapse on their own
+                        for part in self.parts.values():
+                            await db.release(part.number, self.id, part.epoch)
                         await db.leave(self.id)
         finally:
             await nc.close()
@@ -89,33 +89,60 @@ class Worker:
     async def _lease_loop(self, db: FleetDb, count: int) -> None:
         cfg = self.config
         while True:
-            await db.heartbeat(self.id, socket.gethostname(), os.getpid(), self.stats())
-            held = await db.renew(self.id, {p: part.epoch for p, part in self.parts.items() if not part.lost},
-                                  cfg.lease_ttl)
-            for p, part in self.parts.items():
-                if not part.lost and p not in held:
-                    log.warning("%s lost the lease on partition %d", self.id, p)
-                    part.lost = True
-                    self._changed.set()
-            live = await db.live_workers(cfg.lease_ttl)
-            if self.id not in live:
-                live = sorted([*live, self.id])
-            index, n = live.index(self.id), len(live)
-            wanted = {p for p in range(count) if p % n == index}
-            for p, part in self.parts.items():
-                if part.unwanted != (p not in wanted):
-                    part.unwanted = p not in wanted  # given up after the batch in hand is committed
-                    self._changed.set()
-            missing = [p for p in wanted if p not in self.parts]
-            for number, epoch, offset, watermark in await db.claim(missing, self.id, cfg.lease_ttl) if missing else []:
-                self.parts[number] = Partition(number, epoch, offset, watermark)
-                self._changed.set()
-            if wanted != self._wanted:
-                self._wanted = wanted
-                self._changed.set()
+            try:
+                await self._keep_leases(db, count)
+            except TRANSIENT as exc:  # PostgreSQL restarting: leases may lapse; commits then say so (Fenced)
+                log.warning("%s could not renew its leases: %s", self.id, exc)
+                db.renew_connections()
             await asyncio.sleep(cfg.heartbeat)
 
+    async def _keep_leases(self, db: FleetDb, count: int) -> None:
+        """Heartbeat, renew held leases, give up unwanted partitions and claim wanted free ones."""
+        cfg = self.config
+        await db.heartbeat(self.id, socket.gethostname(), os.getpid(), self.stats())
+        held = await db.renew(self.id, {p: part.epoch for p, part in self.parts.items() if not part.lost},
+                              cfg.lease_ttl)
+        for p, part in self.parts.items():
+            if not part.lost and p not in held:
+                log.warning("%s lost the lease on partition %d", self.id, p)
+                part.lost = True
+                self._changed.set()
+        live = await db.live_workers(cfg.lease_ttl)
+        if self.id not in live:
+            live = sorted([*live, self.id])
+        index, n = live.index(self.id), len(live)
+        wanted = {p for p in range(count) if p % n == index}
+        for p, part in self.parts.items():
+            if part.unwanted != (p not in wanted):
+                part.unwanted = p not in wanted  # given up after the batch in hand is committed
+                self._changed.set()
+        missing = [p for p in wanted if p not in self.parts]
+        for number, epoch, offset, watermark in await db.claim(missing, self.id, cfg.lease_ttl) if missing else []:
+            self.parts[number] = Partition(number, epoch, offset, watermark)
+            self._changed.set()
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self._changed.set()
+
     async def _serve(self, consumer: IngressConsumer, db: FleetDb, homes: HomeCache, publisher: Publisher) -> None:
+        """Serve until cancelled; while PostgreSQL is unreachable, wait and then reload from what it committed."""
+        pause = 0.25
+        while True:
+            try:
+                await self._serve_batches(consumer, db, homes, publisher)
+            except TRANSIENT as exc:
+                log.warning("%s lost PostgreSQL (%s); reloading from the last commit in %.1fs", self.id, exc, pause)
+                db.renew_connections()
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                with contextlib.suppress(Exception):
+                    await consumer.close()
+                with contextlib.suppress(*TRANSIENT):
+                    await self._reload(db, homes)
+                    pause = 0.25
+
+    async def _serve_batches(self, consumer: IngressConsumer, db: FleetDb, homes: HomeCache,
+                             publisher: Publisher) -> None:
         """Read, run and commit batches; a batch runs while the one before it is being committed."""
         commit: asyncio.Task[int] | None = None
         try:
