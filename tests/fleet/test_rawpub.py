@@ -71,3 +71,29 @@ async def test_the_fast_parser_handles_split_reads_headers_and_control_lines() -
         assert got == [(b"a.b", b"", b"hello", None), (b"c.d", b"_INBOX.1", b"abc", b"NATS/1.0\r\n\r\n"),
                        (b"e", b"r.1", b"", None)], cut
         assert pongs == ["pong"]
+
+
+async def test_an_unanswered_publish_is_sent_again_under_its_id(nats_server: NatsServer) -> None:
+    from hearth.fleet._publisher import Publisher
+
+    nc = RawClient()
+    await connect(nats_server.url, "test", nc)
+    seen: list[tuple[bytes, bytes | None, bytes]] = []  # (payload, header block, reply subject)
+    try:
+        await nc.raw_subscribe("swallow.>", lambda subject, reply, data, headers: seen.append((data, headers, reply)))
+        async with Publisher(nc, resend_after=0.2) as publisher:
+            await publisher.publish_many([("swallow.x", b"cmd", ("p", 1), "home/c1")])
+            await asyncio.sleep(0.3)
+            assert await publisher.resend_stale() == 1
+            await nc.flush()
+            async with asyncio.timeout(5):
+                while len(seen) < 2:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+            assert [(d, b"Nats-Msg-Id: home/c1" in (h or b"")) for d, h, _ in seen] == [(b"cmd", True)] * 2
+            await nc.publish(seen[0][2].decode(), b'{"stream":"S","seq":1}')  # a late answer to the first copy
+            await nc.publish(seen[1][2].decode(), b'{"stream":"S","seq":1,"duplicate":true}')
+            await publisher.flush()
+            assert publisher.take_acked() == [("p", 1)]  # counted once
+            assert publisher.resent == 1
+    finally:
+        await nc.close()

@@ -3,7 +3,10 @@ also when one of two workers is killed (SIGKILL) mid-run."""
 
 from __future__ import annotations
 
-from hearth.fleet import NatsServer, SimulationConfig, local_workers, open_db, simulate_fleet
+from pathlib import Path
+
+from hearth.fleet import NatsServer, SimulationConfig, local_workers, open_db, run_nats_server, simulate_fleet
+from hearth.fleet._nats import free_port
 
 PARTITIONS = 8
 
@@ -58,3 +61,25 @@ async def test_a_worker_rides_out_lost_database_connections(nats_server: NatsSer
     oracle = report["oracle"]
     assert oracle["expected"] > 300
     assert oracle["ok"], oracle
+
+
+async def test_workers_carry_on_after_the_nats_server_restarts(pg_url: str, tmp_path: Path) -> None:
+    port, store = free_port(), tmp_path / "jetstream"
+    first = run_nats_server(port=port, store_dir=store)
+    server = await first.__aenter__()
+    try:
+        async with local_workers(server.url, pg_url, PARTITIONS, 1, lease_ttl=1.0, heartbeat=0.2) as pool:
+            before = await simulate_fleet(server.url, pg_url, SimulationConfig(
+                homes=40, events=1500, rate=5000, partitions=PARTITIONS, timeout=30))
+            await first.__aexit__(None, None, None)
+            first = run_nats_server(port=port, store_dir=store)  # the same server back, with its streams
+            server = await first.__aenter__()
+            after = await simulate_fleet(server.url, pg_url, SimulationConfig(
+                homes=40, events=1500, rate=5000, partitions=PARTITIONS, timeout=60, seed=2))
+            alive = pool.workers[0].proc.returncode is None
+    finally:
+        await first.__aexit__(None, None, None)
+    assert alive
+    for report in (before, after):
+        assert report["oracle"]["expected"] > 100
+        assert report["oracle"]["ok"], report["oracle"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ class IngressConsumer:
         self._owed: dict[int, deque[int]] = {}  # per partition, per open request: messages still to come
         self._arrived = asyncio.Event()
         self._asks: set[asyncio.Task[None]] = set()
+        self._heard: dict[int, float] = {}  # per partition: when the server last answered (or was last asked)
         self._sub: Any = None
         self._inbox = ""
 
@@ -232,7 +234,11 @@ class IngressConsumer:
         out, self._buffer = self._buffer, []
         for p in self._held:
             self._held[p] = 0
-        for p in list(self._owed):
+        now = time.monotonic()
+        for p, owed in list(self._owed.items()):
+            if owed and now - self._heard.get(p, now) > 3 * self.expires:
+                owed.clear()  # no answer, not even the expiry status: the requests were lost (NATS reconnected)
+                self._heard[p] = now
             await self._ask(p)
         return out
 
@@ -241,6 +247,8 @@ class IngressConsumer:
         if owed is None:
             return
         while self._held[partition] + sum(owed) < share and len(owed) < 3:
+            if not owed:
+                self._heard[partition] = time.monotonic()  # an answer is due within `expires` from now
             owed.append(share)
             await self._nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{INGRESS_STREAM}.part-{partition}",
                                    b'{"batch":%d,"expires":%d}' % (share, int(self.expires * 1e9)),
@@ -253,6 +261,7 @@ class IngressConsumer:
             owed = self._owed.get(partition)
             if owed is None:
                 return  # a partition just given up
+            self._heard[partition] = time.monotonic()
             self._buffer.append(Delivered(stream_seq(reply), partition, home.decode(), data))
             self._held[partition] += 1
             if owed:
@@ -265,6 +274,7 @@ class IngressConsumer:
         owed = self._owed.get(partition)
         if owed is None:
             return
+        self._heard[partition] = time.monotonic()
         status = headers[9:12] if headers and headers.startswith(b"NATS/1.0 ") else b""
         if status in (b"404", b"408"):  # the oldest open request ended
             if owed:

@@ -59,11 +59,13 @@ class NatsServer:
 
 
 @contextlib.asynccontextmanager
-async def run_nats_server(config: str | None = None, port: int | None = None) -> AsyncIterator[NatsServer]:
-    """Start a private JetStream server on 127.0.0.1 (optionally with extra config text); stop it on exit."""
+async def run_nats_server(config: str | None = None, port: int | None = None,
+                          store_dir: Path | None = None) -> AsyncIterator[NatsServer]:
+    """Start a private JetStream server on 127.0.0.1 (optionally with extra config text, on a given port, keeping
+    JetStream's data in `store_dir` so a restarted server finds it again); stop it on exit."""
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="hearth-nats-") as tmp:
-        store = Path(tmp) / "js"
+        store = store_dir or Path(tmp) / "js"
         args = [str(nats_server_binary()), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
         if config is not None:
             conf = Path(tmp) / "server.conf"

@@ -9,9 +9,12 @@ done; a worker tags commands with their partition and commit offset to move publ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,17 +27,32 @@ from hearth.fleet._nats import FleetError
 log = logging.getLogger(__name__)
 
 
-class Publisher:
-    """Windowed JetStream publishing over one NATS connection (an async context manager)."""
+@dataclass(slots=True)
+class _Out:
+    """A message waiting for its acknowledgement: enough to send it again."""
 
-    def __init__(self, nc: Client, window: int = 8192, timeout: float = 30.0) -> None:
+    tag: Any
+    subject: str
+    payload: bytes
+    msg_id: str | None
+    sent: float
+
+
+class Publisher:
+    """Windowed JetStream publishing over one NATS connection (an async context manager).
+
+    A message with an id that has no answer after `resend_after` seconds (its request or answer was lost, as
+    when the connection to NATS is re-established) is sent again under the same id: JetStream stores it once."""
+
+    def __init__(self, nc: Client, window: int = 8192, timeout: float = 30.0, resend_after: float = 5.0) -> None:
         self._nc = nc
         self.window = window
         self.timeout = timeout
+        self.resend_after = resend_after
         self._prefix = ""
         self._sub: Any = None
         self._ids = itertools.count()
-        self._pending: dict[str, Any] = {}
+        self._pending: dict[str, _Out] = {}  # by reply subject, oldest first
         self._room = asyncio.Event()
         self._room.set()
         self._idle = asyncio.Event()
@@ -42,6 +60,7 @@ class Publisher:
         self.acked: list[Any] = []
         self.last_seq: dict[int, int] = {}
         self.errors: list[str] = []
+        self.resent = 0
 
     async def __aenter__(self) -> Publisher:
         self._prefix = self._nc.new_inbox()
@@ -65,11 +84,7 @@ class Publisher:
         """Publish one message (de-duplicated by `msg_id` when given); waits only while the window is full."""
         if len(self._pending) >= self.window:
             await self._wait(self._room, "room in the publish window")
-        token = f"{self._prefix}.{next(self._ids)}"
-        self._pending[token] = tag
-        self._idle.clear()
-        if len(self._pending) >= self.window:
-            self._room.clear()
+        token = self._track(_Out(tag, subject, payload, msg_id, time.monotonic()))
         await self._nc.publish(subject, payload, reply=token,
                                headers={"Nats-Msg-Id": msg_id} if msg_id is not None else None)
 
@@ -81,26 +96,52 @@ class Publisher:
             for subject, payload, tag, msg_id in messages:
                 await self.publish(subject, payload, tag, msg_id)
             return
-        start = 0
+        start, now = 0, time.monotonic()
         while start < len(messages):
             if len(self._pending) >= self.window:
                 await self._wait(self._room, "room in the publish window")
             end = min(len(messages), start + self.window - len(self._pending))
-            frames = []
-            for subject, payload, tag, msg_id in messages[start:end]:
-                token = f"{self._prefix}.{next(self._ids)}"
-                self._pending[token] = tag
-                frames.append(hpub(subject, token, msg_id, payload))
-            self._idle.clear()
-            if len(self._pending) >= self.window:
-                self._room.clear()
+            frames = [hpub(subject, self._track(_Out(tag, subject, payload, msg_id, now)), msg_id, payload)
+                      for subject, payload, tag, msg_id in messages[start:end]]
             await nc.send_frames(b"".join(frames), end - start)
             start = end
 
+    def _track(self, out: _Out) -> str:
+        token = f"{self._prefix}.{next(self._ids)}"
+        self._pending[token] = out
+        self._idle.clear()
+        if len(self._pending) >= self.window:
+            self._room.clear()
+        return token
+
+    async def resend_stale(self) -> int:
+        """Send again, under their ids, messages that had no answer for `resend_after` s; returns how many."""
+        if not self._pending:
+            return 0
+        horizon = time.monotonic() - self.resend_after
+        stale: list[tuple[str, _Out]] = []
+        for token, out in self._pending.items():
+            if out.sent > horizon:
+                break
+            if out.msg_id is not None:  # without an id a second copy would be stored twice: left to time out
+                stale.append((token, out))
+        for token, out in stale:
+            del self._pending[token]
+            self.resent += 1
+            await self.publish(out.subject, out.payload, out.tag, out.msg_id)
+        return len(stale)
+
     async def flush(self) -> None:
-        """Wait until every published message is acknowledged (or failed)."""
+        """Wait until every published message is acknowledged (or failed), resending what went unanswered."""
         await self._nc.flush()
-        await self._wait(self._idle, "acknowledgements")
+        deadline = time.monotonic() + self.timeout
+        while not self._idle.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise FleetError(f"JetStream did not acknowledge {self.pending} messages within {self.timeout:g}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), min(left, self.resend_after))
+            await self.resend_stale()
 
     async def _wait(self, event: asyncio.Event, what: str) -> None:
         try:
@@ -117,9 +158,10 @@ class Publisher:
         self._acked(msg.subject, msg.data, msg.headers.get("Status") if msg.headers else None)
 
     def _acked(self, subject: str, data: bytes, status: str | None) -> None:
-        tag = self._pending.pop(subject, None)
-        if tag is None:
+        out = self._pending.pop(subject, None)
+        if out is None:
             return
+        tag = out.tag
         try:
             ack = orjson.loads(data) if data else {}
         except ValueError:

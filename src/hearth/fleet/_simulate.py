@@ -150,7 +150,8 @@ async def _publish(nats_url: str, nc: Any, readings: list[Reading], rate: float,
         await raw.flush()
         for n in finals:
             sent_at[readings[n].id] = time.perf_counter()
-            await publisher.publish(ingress_subject(readings[n].home), encode(readings[n]), parts[n])
+            await publisher.publish(ingress_subject(readings[n].home), encode(readings[n]), parts[n],
+                                    f"{readings[n].home}/{readings[n].id}")
         await publisher.flush()
     if publisher.errors:
         raise FleetError(f"{len(publisher.errors)} readings were not stored: {publisher.errors[0]}")

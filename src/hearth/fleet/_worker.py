@@ -147,6 +147,7 @@ class Worker:
         commit: asyncio.Task[int] | None = None
         try:
             while True:
+                await publisher.resend_stale()  # commands whose acknowledgement was lost go again, same ids
                 if self._changed.is_set():
                     if commit is not None:
                         await self._committed(commit, consumer, db, homes)
