@@ -1,4 +1,4 @@
-"""`hearth fleet`: run many homes on NATS JetStream and PostgreSQL (worker, ingest, status, simulate)."""
+"""`hearth fleet`: run many homes on NATS JetStream and PostgreSQL (worker, put, ingest, status, simulate)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -74,6 +75,40 @@ def worker(
             await task
 
     _run(main(), fast_loop=True)
+
+
+@fleet_app.command()
+def put(
+    home: Annotated[str, typer.Argument(help="Home id.")],
+    home_file: Annotated[Path | None, typer.Option("--home-file", help="The home's own home file (YAML).")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="The home's rules (YAML).")] = None,
+    nats: NatsOption = NATS_DEFAULT,
+    pg: PgOption = PG_DEFAULT,
+) -> None:
+    """Register or change one home (validated first); its worker rebuilds it in order with the home's events."""
+    from hearth.errors import HearthError
+    from hearth.fleet import open_db
+    from hearth.fleet._admin import put_home
+
+    def read(path: Path | None) -> str | None:
+        if path is None:
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot read {path}: {exc}") from None
+
+    home_yaml, rules_yaml = read(home_file), read(rules)
+
+    async def main() -> str:
+        async with open_db(pg, size=1) as db:
+            return await put_home(nats, db, home, home_yaml, rules_yaml)
+
+    try:
+        typer.echo(_run(main()))
+    except HearthError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @fleet_app.command()

@@ -151,6 +151,11 @@ class FleetDb:
             await conn.execute("INSERT INTO rules (home, rules_yaml) VALUES ($1, $2) ON CONFLICT (home) DO UPDATE "
                                "SET rules_yaml = EXCLUDED.rules_yaml, updated = now()", home, rules_yaml)
 
+    async def set_rules(self, home: str, rules_yaml: str) -> None:
+        """Give a registered home its own rules (over its template's, if it has one)."""
+        await self.pool.execute("INSERT INTO rules (home, rules_yaml) VALUES ($1, $2) ON CONFLICT (home) DO UPDATE "
+                                "SET rules_yaml = EXCLUDED.rules_yaml, updated = now()", home, rules_yaml)
+
     async def template(self, name: str) -> tuple[str, str]:
         """A template's (home_yaml, rules_yaml)."""
         row = await self.pool.fetchrow("SELECT home_yaml, rules_yaml FROM home_templates WHERE name = $1", name)

@@ -42,6 +42,28 @@ class HomeCache:
         self.unknown += len(missing) - len(loaded)
         return loaded
 
+    async def reload(self, home_id: str) -> HomeRuntime | None:
+        """Rebuild a loaded home from its definition and rules as stored now, keeping its clock, state, pending
+        timers and what it collected for the batch in hand; None if the home is no longer registered."""
+        old = self.runtimes.get(home_id)
+        if old is None:
+            return None
+        rows = await self._db.load_homes([home_id])
+        await old.stop()
+        if not rows:
+            del self.runtimes[home_id]
+            return None
+        if rows[0].template is not None:
+            self._templates.pop(rows[0].template, None)  # the template itself may have changed
+        home, rules = await self._definition(rows[0])
+        state = {key: value for key, value in old.state.values.items() if key[0] in home.devices}
+        runtime = HomeRuntime(home_id, home, rules, old.clock.now(), old.partition, state=state,
+                              timers=old.timers.rows.values())
+        runtime.adopt_pending(old)
+        await runtime.start()
+        self.runtimes[home_id] = runtime
+        return runtime
+
     async def evict(self, partition: int) -> None:
         """Stop and forget every home of a partition (its state in memory may be ahead of the database)."""
         for home_id in [h for h, rt in self.runtimes.items() if rt.partition == partition]:
@@ -56,6 +78,8 @@ class HomeCache:
                 home = parse_home(home_yaml, f"template {row.template}")
                 cached = (home, parse_rules(rules_yaml, home, f"template {row.template} rules"))
                 self._templates[row.template] = cached
+            if row.rules_yaml is not None:  # the home's own rules over the template's devices
+                return cached[0], parse_rules(row.rules_yaml, cached[0], f"home {row.id} rules")
             return cached
         home = parse_home(row.home_yaml or "", f"home {row.id}")
         return home, parse_rules(row.rules_yaml or "", home, f"home {row.id} rules")

@@ -1,9 +1,10 @@
 """The wire form of what homes send (`hearth.<home>.in`): property readings, clock ticks and command requests.
 
 Compact JSON, one object per message: `{"i": id, "t": epoch s, "d": device, "s": service, "p": property,
-"v": value}` for a reading, `{"i", "t"}` for a tick, and `{"i", "t", "c": {device, service, property|action,
+"v": value}` for a reading, `{"i", "t"}` for a tick, `{"i", "t", "c": {device, service, property|action,
 value|args}, "a": "kind:id:role"}` for a command request (the copilot and apps send these, so the worker that
-owns the home runs them through the same command path, in order with the home's events).
+owns the home runs them through the same command path, in order with the home's events), and
+`{"i", "t", "reload": 1}` after the home's definition or rules changed in the database.
 """
 
 from __future__ import annotations
@@ -70,7 +71,21 @@ class CommandRequest:
                 "a": f"{self.actor.kind}:{self.actor.id}:{self.actor.role}"}
 
 
-Message = Reading | CommandRequest
+@dataclass(slots=True)
+class Reload:
+    """The home's definition or rules changed in the database: its worker rebuilds the home's engine at this
+    point of the home's stream (state and pending timers carry over)."""
+
+    id: str
+    home: str
+    time: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The compact wire form."""
+        return {"i": self.id, "t": self.time, "reload": 1}
+
+
+Message = Reading | CommandRequest | Reload
 
 
 def encode(message: Message) -> bytes:
@@ -83,6 +98,8 @@ def decode(home: str, payload: bytes) -> Message:
     try:
         obj = orjson.loads(payload)
         ident, time = str(obj["i"]), float(obj["t"])
+        if obj.get("reload"):
+            return Reload(ident, home, time)
         if "c" in obj:
             kind, actor_id, role = str(obj.get("a", "person:unknown:guest")).split(":", 2)
             return CommandRequest(ident, home, time, dict(obj["c"]), Actor(kind, actor_id, role))  # type: ignore[arg-type]

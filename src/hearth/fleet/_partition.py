@@ -21,7 +21,7 @@ import orjson
 from hearth.fleet._consumer import Delivered
 from hearth.fleet._db import FleetDb, PartitionMark, RuntimeRow
 from hearth.fleet._homes import HomeCache
-from hearth.fleet._messages import BadMessage, Message, Reading, decode
+from hearth.fleet._messages import BadMessage, Message, Reading, Reload, decode
 from hearth.fleet._publisher import Publisher
 from hearth.fleet._runtime import ROUNDS, Change, HomeRuntime, IssuedCommand, settle
 from hearth.fleet._subjects import command_subject
@@ -232,6 +232,15 @@ async def _run(parsed: list[tuple[Partition, str, Message | None]], homes: HomeC
                         break
                     if type(message) is Reading:
                         runtime.feed_now(message)
+                    elif type(message) is Reload:
+                        await settle(ROUNDS)  # the home's woken runs finish on the engine they started on
+                        runtime.clock.advance(max(0.0, message.time - runtime.clock.now()))
+                        reloaded = await homes.reload(home)
+                        if reloaded is None:
+                            queue.clear()
+                            break
+                        runtime = reloaded
+                        touched[home] = (runtime, part)
                     else:
                         await runtime.run_command(message)  # type: ignore[arg-type]
                 except Exception as exc:  # one home's bad reading must not stop its partition; logged and counted

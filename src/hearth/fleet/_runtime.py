@@ -198,13 +198,13 @@ class HomeRuntime:
         await self.commands.execute(request.to_command(), request.actor)
 
     async def feed(self, message: Message) -> None:
-        """Handle one message: move time to its timestamp, then apply the reading or run the command."""
+        """Handle one message: move time to its timestamp, then apply the reading or run the command (a reload
+        only moves time here: rebuilding the home is `HomeCache.reload`)."""
         await self.advance_to(message.time)
-        if not isinstance(message, Reading):
+        if isinstance(message, CommandRequest):
             self._cause = message.id
             await self.commands.execute(message.to_command(), message.actor)
-            return
-        if not message.is_tick:
+        elif isinstance(message, Reading) and not message.is_tick:
             self._apply(message)
 
     def _apply(self, reading: Reading) -> None:
@@ -214,6 +214,11 @@ class HomeRuntime:
             raise SpecError(f"home {self.id}: no device {reading.device!r}")
         value = device.spec.property(reading.service, reading.property).validate(reading.value)
         self.state.apply(reading.device, reading.service, reading.property, value, cause=reading.id)
+
+    def adopt_pending(self, old: HomeRuntime) -> None:
+        """Take over what a previous runtime of this home collected and not yet handed over (a reload)."""
+        self.changes, self.issued, self._counts, self._cause = old.changes, old.issued, old._counts, old._cause
+        self.timers.changed = self.timers.changed or old.timers.changed
 
     def take(self) -> tuple[list[Change], list[IssuedCommand]]:
         """Changes and commands since the last call."""
