@@ -89,6 +89,36 @@ def _address(device_spec: Any, target: str) -> tuple[str, str]:
     return service, name
 
 
+HubOption = Annotated[
+    str | None,
+    typer.Option("--hub", envvar="HEARTH_HUB_URL",
+                 help="a running hub's URL (e.g. http://127.0.0.1:8480): the command goes to its real devices"),
+]
+TokenOption = Annotated[
+    str | None, typer.Option("--token", envvar="HEARTH_TOKEN", help="API token for --hub (hearth users token)")
+]
+
+
+def _via_hub(hub: str, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a command to a running hub's API as the token's user; errors become a CLI failure."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = httpx.post(f"{hub.rstrip('/')}/api/commands", json=body, headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the hub at {hub}: {exc}")
+    try:
+        reply: dict[str, Any] = response.json()
+    except ValueError:
+        reply = {}
+    if response.status_code != 200:
+        error = reply.get("error")
+        detail = error.get("message") if isinstance(error, dict) else reply.get("detail") or response.text[:200]
+        fail(f"the hub refused ({response.status_code}): {detail}")
+    return reply
+
+
 @app.command("set")
 def set_(
     device: str,
@@ -97,8 +127,16 @@ def set_(
     home: HomeOption = None,
     db: DbOption = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="confirm a risky change")] = False,
+    hub: HubOption = None,
+    token: TokenOption = None,
 ) -> None:
-    """Set a property through the command path."""
+    """Set a property through the command path (of a running hub with --hub, else of the home's database)."""
+    if hub:
+        service, prop = _address(None, target)
+        reply = _via_hub(hub, token, {"device": device, "service": service, "property": prop,
+                                      "value": _parse_value(value), "confirm": confirm})
+        typer.echo(f"{device}: {service}.{prop} = {_fmt(reply.get('state', {}).get(f'{service}.{prop}'))}")
+        return
     with session(home, db) as s:
         dev = s.home.devices.get(device)
         if dev is None:
@@ -119,14 +157,22 @@ def call(
     home: HomeOption = None,
     db: DbOption = None,
     confirm: Annotated[bool, typer.Option("--confirm")] = False,
+    hub: HubOption = None,
+    token: TokenOption = None,
 ) -> None:
-    """Call a device action through the command path."""
+    """Call a device action through the command path (of a running hub with --hub, else of the database's)."""
     parsed: dict[str, Any] = {}
     for item in args or []:
         name, eq, raw = item.partition("=")
         if not eq:
             fail(f"argument {item!r}: write NAME=VALUE")
         parsed[name] = _parse_value(raw)
+    if hub:
+        service, action = _address(None, target)
+        _via_hub(hub, token, {"device": device, "service": service, "action": action, "args": parsed,
+                              "confirm": confirm})
+        typer.echo(f"{device}: {service}.{action} done")
+        return
     with session(home, db) as s:
         dev = s.home.devices.get(device)
         if dev is None:
