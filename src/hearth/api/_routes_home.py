@@ -3,6 +3,7 @@
 # Annotations stay evaluated here: FastAPI resolves the `current` user dependency from them.
 
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -119,7 +120,9 @@ def router(hub: Hub, current: Any) -> APIRouter:
             raise ApiError(404, str(exc)) from None
         store = hub.services.get("store")
         if store is not None:
-            rows = store.history(device_id, service, prop, since=since, until=until, limit=limit)
+            # the store waits for its writer's last batch and reads SQLite: off the event loop
+            rows = await asyncio.to_thread(store.history, device_id, service, prop, since=since, until=until,
+                                           limit=limit)
         else:
             rows = [r for r in hub.state.history(device_id, service, prop, since) if until is None or r[0] <= until]
         return {"device": device_id, "service": service, "property": prop,
@@ -150,7 +153,7 @@ def router(hub: Hub, current: Any) -> APIRouter:
         if mine is not None and actor not in (None, mine):
             raise ApiError(403, "you can only read your own audit records")
         if store is not None and hasattr(store, "audit"):
-            return [_audit_row(r) for r in store.audit(limit=limit, actor=wanted)]
+            return [_audit_row(r) for r in await asyncio.to_thread(store.audit, limit=limit, actor=wanted)]
         records = [r for r in reversed(hub.commands.audit) if wanted is None or r.actor.id == wanted]
         return [audit_view(r) for r in records[:limit]]
 
