@@ -23,10 +23,9 @@ from hearth.automation._model import (
     TriggerCondition,
     ZoneCondition,
 )
-from hearth.automation._sun import sun_event
 from hearth.core import Clock, StateStore
 from hearth.errors import RuleError
-from hearth.model import Home, Value
+from hearth.model import Home, Value, sun_event
 
 
 class Env(Scope, Protocol):

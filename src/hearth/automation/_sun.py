@@ -1,36 +1,11 @@
-"""Sunrise and sunset at the home's location (astral), in epoch seconds."""
+"""The next sunrise or sunset after a moment, for sun triggers (the sun itself is `hearth.model.sun_event`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from astral import Observer
-from astral.sun import sunrise, sunset
-
-from hearth.model import Location
-
-
-@lru_cache(maxsize=512)
-def sun_times(latitude: float, longitude: float, elevation: float, timezone: str,
-              day: dt.date) -> tuple[float | None, float | None]:
-    """(sunrise, sunset) of a local calendar day; None where the sun does not rise or set (polar days)."""
-    observer = Observer(latitude, longitude, elevation)
-    tz = ZoneInfo(timezone)
-    times: list[float | None] = []
-    for fn in (sunrise, sunset):
-        try:
-            times.append(fn(observer, day, tzinfo=tz).timestamp())
-        except ValueError:
-            times.append(None)
-    return times[0], times[1]
-
-
-def sun_event(location: Location, timezone: str, day: dt.date, event: str) -> float | None:
-    """Epoch seconds of `event` ('sunrise' or 'sunset') on a local day."""
-    rise, set_ = sun_times(location.latitude, location.longitude, location.elevation, timezone, day)
-    return rise if event == "sunrise" else set_
+from hearth.model import Location, sun_event
 
 
 def next_sun_event(location: Location, timezone: str, event: str, offset: float, after: float) -> float | None:

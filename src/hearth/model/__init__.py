@@ -27,6 +27,7 @@ from hearth.model._spec import (
     Value,
     ValueRange,
 )
+from hearth.model._sun import SunTimes, sun, sun_event
 from hearth.model._vss import VEHICLE_SERVICE, iter_vss_leaves, spec_from_vss
 from hearth.model._yaml import HearthLoader, compose_yaml, load_yaml
 
@@ -50,6 +51,7 @@ __all__ = [
     "Role",
     "ServiceSpec",
     "Spec",
+    "SunTimes",
     "Value",
     "ValueRange",
     "Zone",
@@ -64,5 +66,7 @@ __all__ = [
     "parse_home",
     "spec_from_miot",
     "spec_from_vss",
+    "sun",
+    "sun_event",
     "zone_at",
 ]

@@ -57,11 +57,22 @@ def sun(location: Place, timezone: str, when: float) -> SunTimes:
     return SunTimes(dawn, sunrise, noon, sunset, dusk, round(elevation, 3), is_dark)
 
 
-@lru_cache(maxsize=64)
+_EVENTS = ("dawn", "sunrise", "noon", "sunset", "dusk")
+
+
+def sun_event(location: Place, timezone: str, day: dt.date, event: str) -> float | None:
+    """Epoch seconds of `event` (dawn, sunrise, noon, sunset or dusk) on a local calendar day; None where the sun
+    does not cross that elevation that day (polar days and nights)."""
+    times = _day_times(location.latitude, location.longitude, location.elevation, timezone, day)
+    return times[_EVENTS.index(event)]
+
+
+@lru_cache(maxsize=512)
 def _day_times(
     lat: float, lon: float, elev: float, timezone: str, day: dt.date
 ) -> tuple[float | None, float | None, float, float | None, float | None]:
-    # Cached per place and local day: the twin asks many times a day, astral's solution is the costly part.
+    # Cached per place and local day: the twin and the rules ask many times a day (a rule looking for the next
+    # sunset may walk a polar winter day by day); astral's solution is the costly part.
     observer = Observer(lat, lon, elev)
     tz = ZoneInfo(timezone)
 
