@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from hearth.fleet._consumer import Delivered
-from hearth.fleet._db import FleetDb, PartitionMark, RuntimeRow
+from hearth.fleet._db import TRANSIENT, FleetDb, PartitionMark, RuntimeRow
 from hearth.fleet._homes import HomeCache
-from hearth.fleet._messages import BadMessage, Message, Reading, Reload, decode
+from hearth.fleet._messages import BadMessage, CommandRequest, Message, Reading, decode
 from hearth.fleet._publisher import Publisher
 from hearth.fleet._runtime import ROUNDS, Change, HomeRuntime, IssuedCommand, settle
 from hearth.fleet._subjects import command_subject
@@ -230,9 +230,11 @@ async def _run(parsed: list[tuple[Partition, str, Message | None]], homes: HomeC
                     if runtime.step_due(message.time):
                         woken = True
                         break
-                    if type(message) is Reading:
+                    if isinstance(message, Reading):
                         runtime.feed_now(message)
-                    elif type(message) is Reload:
+                    elif isinstance(message, CommandRequest):
+                        await runtime.run_command(message)
+                    else:
                         await settle(ROUNDS)  # the home's woken runs finish on the engine they started on
                         runtime.clock.advance(max(0.0, message.time - runtime.clock.now()))
                         reloaded = await homes.reload(home)
@@ -241,8 +243,8 @@ async def _run(parsed: list[tuple[Partition, str, Message | None]], homes: HomeC
                             break
                         runtime = reloaded
                         touched[home] = (runtime, part)
-                    else:
-                        await runtime.run_command(message)  # type: ignore[arg-type]
+                except TRANSIENT:
+                    raise  # the database is away: the worker reloads from the last commit, this batch included
                 except Exception as exc:  # one home's bad reading must not stop its partition; logged and counted
                     log.warning("home %s: %s", home, exc)
                     part.stats.bad += 1

@@ -60,14 +60,15 @@ class Worker:
         """Connect, then keep leases and the partitions' consumer in step with the roster until cancelled."""
         gc.set_threshold(50_000, 50, 100)  # many long-lived rule objects: fewer, cheaper collections
         cfg = self.config
-        nc = await connect(cfg.nats_url, f"hearth-worker {self.id}", RawClient())
+        nc = RawClient()
+        await connect(cfg.nats_url, f"hearth-worker {self.id}", nc)
         try:
             async with open_db(cfg.pg_url) as db, Publisher(nc) as publisher, asyncio.TaskGroup() as tasks:
                 count = await db.setup_partitions(cfg.partitions)
                 js = nc.jetstream()
                 await ensure_streams(js, count)
                 homes = self._homes = HomeCache(db)
-                consumer = IngressConsumer(nc, js, cfg.batch)  # type: ignore[arg-type]
+                consumer = IngressConsumer(nc, js, cfg.batch)
                 if cfg.copilot:
                     from hearth.fleet._copilot import serve_copilot
 
