@@ -83,3 +83,21 @@ async def test_workers_carry_on_after_the_nats_server_restarts(pg_url: str, tmp_
     for report in (before, after):
         assert report["oracle"]["expected"] > 100
         assert report["oracle"]["ok"], report["oracle"]
+
+
+async def test_status_shows_partitions_workers_and_nothing_left_behind(nats_server: NatsServer, pg_url: str) -> None:
+    import asyncio
+
+    from hearth.fleet import fleet_status
+
+    async with local_workers(nats_server.url, pg_url, PARTITIONS, 1) as pool:
+        await simulate_fleet(nats_server.url, pg_url, SimulationConfig(
+            homes=30, events=1000, rate=20_000, partitions=PARTITIONS, timeout=30, check=False))
+        async with asyncio.timeout(10):
+            while (report := await fleet_status(nats_server.url, pg_url))["unpublished"]:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)  # acknowledgements are marked with the worker's next commit or idle turn
+    assert report["homes"] == 30 and report["partitions"] == PARTITIONS
+    assert report["lag"] == 0
+    [worker] = report["workers"]
+    assert worker["id"] == pool.workers[0].id and sorted(worker["partitions"]) == list(range(PARTITIONS))
+    assert sum(row["events"] for row in report["partition_rows"]) == 1030  # the readings and a tick per home

@@ -143,16 +143,16 @@ def status(
 
     console = Console()
     console.print(f"homes {report['homes']:,}  partitions {report['partitions']}  workers {len(report['workers'])}"
-                  f"  lag {report['lag']:,} messages")
+                  f"  lag {report['lag']:,} messages  commands unacknowledged {report['unpublished']:,}")
     workers = Table("worker", "pid", "partitions", "hot homes", "events", "commands", "events/s", "heartbeat")
     for w in report["workers"]:
         workers.add_row(w["id"], str(w["pid"]), str(len(w["partitions"])), f"{w['homes']:,}", f"{w['events']:,}",
                         f"{w['commands']:,}", f"{w['rate']:,.0f}", f"{w['age']:.1f}s ago")
     console.print(workers)
-    parts = Table("partition", "owner", "epoch", "committed", "lag", "events")
+    parts = Table("partition", "owner", "epoch", "committed", "lag", "events", "unacknowledged")
     for p in report["partition_rows"]:
         parts.add_row(str(p["partition"]), p["owner"] or "—", str(p["epoch"]), f"{p['committed']:,}",
-                      f"{p['lag']:,}", f"{p['events']:,}")
+                      f"{p['lag']:,}", f"{p['events']:,}", f"{p['unpublished']:,}")
     console.print(parts)
 
 

@@ -300,6 +300,13 @@ class FleetDb:
             "events FROM fleet_partitions ORDER BY partition")
         return [dict(r) for r in rows]
 
+    async def unpublished_counts(self) -> dict[int, int]:
+        """Per partition: committed commands the command stream has not yet acknowledged (beyond `published`)."""
+        rows = await self.pool.fetch(
+            "SELECT a.partition, count(*) AS n FROM fleet_partitions f JOIN audit a ON a.partition = f.partition "
+            "AND a.seq > f.published GROUP BY a.partition")
+        return {r["partition"]: int(r["n"]) for r in rows}
+
     async def workers(self) -> list[dict[str, Any]]:
         """The worker roster with heartbeat ages and stats."""
         rows = await self.pool.fetch("SELECT id, host, pid, extract(epoch FROM now() - heartbeat) AS age, stats "

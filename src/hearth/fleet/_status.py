@@ -1,4 +1,5 @@
-"""`hearth fleet status`: partitions with owners and lag, workers with hot homes and rates."""
+"""`hearth fleet status`: partitions with owners, lag and commands awaiting the command stream, workers with hot
+homes and rates."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ async def fleet_status(nats_url: str, pg_url: str) -> dict[str, Any]:
         async with open_db(pg_url, size=2) as db:
             first = {w["id"]: (w["stats"].get("events", 0), time.perf_counter()) for w in await db.workers()}
             parts = await db.leases()
+            unpublished = await db.unpublished_counts()
             lag_total = 0
             for row in parts:
                 try:
@@ -28,6 +30,7 @@ async def fleet_status(nats_url: str, pg_url: str) -> dict[str, Any]:
                 except NotFoundError:
                     row["lag"] = 0
                 lag_total += row["lag"]
+                row["unpublished"] = unpublished.get(row["partition"], 0)
             await _pause(1.0)
             workers = []
             for w in await db.workers():
@@ -38,8 +41,8 @@ async def fleet_status(nats_url: str, pg_url: str) -> dict[str, Any]:
                                 "partitions": stats.get("partitions", []), "homes": stats.get("homes", 0),
                                 "events": stats.get("events", 0), "commands": stats.get("commands", 0),
                                 "rate": max(0.0, (stats.get("events", 0) - before) / elapsed)})
-            return {"homes": await db.home_count(), "partitions": len(parts), "lag": lag_total, "workers": workers,
-                    "partition_rows": parts}
+            return {"homes": await db.home_count(), "partitions": len(parts), "lag": lag_total,
+                    "unpublished": sum(unpublished.values()), "workers": workers, "partition_rows": parts}
     finally:
         await nc.close()
 
