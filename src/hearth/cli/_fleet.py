@@ -1,4 +1,5 @@
-"""`hearth fleet`: run many homes on NATS JetStream and PostgreSQL (worker, put, ingest, status, simulate)."""
+"""`hearth fleet`: run many homes on NATS JetStream and PostgreSQL (worker, put, token, ingest, status,
+simulate)."""
 
 from __future__ import annotations
 
@@ -114,15 +115,32 @@ def put(
 @fleet_app.command()
 def ingest(
     nats: NatsOption = NATS_DEFAULT,
+    pg: PgOption = PG_DEFAULT,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port.")] = 8490,
 ) -> None:
-    """HTTP ingress: POST /homes/{home}/events (one reading or a list) → NATS `hearth.<home>.in`."""
+    """HTTP ingress: POST /homes/{home}/events (one reading or a list, with the home's token) → `hearth.<home>.in`."""
     import uvicorn
 
     from hearth.fleet import ingest_app
 
-    uvicorn.run(ingest_app(nats), host=host, port=port, log_level="warning")
+    uvicorn.run(ingest_app(nats, pg), host=host, port=port, log_level="warning")
+
+
+@fleet_app.command()
+def token(
+    home: Annotated[str, typer.Argument(help="Home id.")],
+    label: Annotated[str, typer.Option(help="What the token is for (a gateway's name).")] = "",
+    pg: PgOption = PG_DEFAULT,
+) -> None:
+    """Make an ingress token for one home's devices; it is printed once (only its hash is kept)."""
+    from hearth.fleet import open_db
+
+    async def main() -> str:
+        async with open_db(pg, size=1) as db:
+            return await db.add_token(home, label)
+
+    typer.echo(_run(main()))
 
 
 @fleet_app.command()

@@ -4,7 +4,9 @@ partition leases and committed offsets, written in one batched transaction per p
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +64,11 @@ TRANSIENT: tuple[type[BaseException], ...] = (OSError, asyncpg.PostgresConnectio
                                               asyncpg.exceptions.InternalClientError)
 _RETRY = ("40P01", "40001")  # deadlock detected, serialization failure: the transaction was rolled back
 log = logging.getLogger(__name__)
+
+
+def token_hash(token: str) -> str:
+    """How an ingress token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _jsonb_out(value: Any) -> bytes:
@@ -150,6 +157,21 @@ class FleetDb:
                                "SET home_yaml = EXCLUDED.home_yaml, template = NULL", home, home_yaml)
             await conn.execute("INSERT INTO rules (home, rules_yaml) VALUES ($1, $2) ON CONFLICT (home) DO UPDATE "
                                "SET rules_yaml = EXCLUDED.rules_yaml, updated = now()", home, rules_yaml)
+
+    async def add_token(self, home: str, label: str = "") -> str:
+        """A new ingress token for a registered home's devices (returned once; only its hash is stored)."""
+        token = secrets.token_urlsafe(32)
+        try:
+            await self.pool.execute("INSERT INTO home_tokens (home, token_hash, label) VALUES ($1, $2, $3)",
+                                    home, token_hash(token), label)
+        except asyncpg.ForeignKeyViolationError:
+            raise FleetError(f"no home {home!r}") from None
+        return token
+
+    async def token_valid(self, home: str, token: str) -> bool:
+        """Whether a token belongs to this home."""
+        return bool(await self.pool.fetchval("SELECT 1 FROM home_tokens WHERE home = $1 AND token_hash = $2",
+                                             home, token_hash(token)))
 
     async def set_rules(self, home: str, rules_yaml: str) -> None:
         """Give a registered home its own rules (over its template's, if it has one)."""

@@ -213,6 +213,17 @@ BEGIN
 END
 $fn$;
 """),
+    (4, """
+-- Tokens a home's devices and gateways use at the HTTP ingress (only a SHA-256 of each is kept; tokens are
+-- 256-bit random, so a fast hash is enough).
+CREATE TABLE home_tokens (
+    home       text NOT NULL REFERENCES homes (id) ON DELETE CASCADE,
+    token_hash text NOT NULL,
+    label      text NOT NULL DEFAULT '',
+    created    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (home, token_hash)
+);
+"""),
 )
 
 VERSION = MIGRATIONS[-1][0]
