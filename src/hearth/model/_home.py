@@ -127,6 +127,7 @@ class Home:
     types: Mapping[str, DeviceType] = field(default_factory=dict)
     source: str = "<memory>"
     permissions: tuple[Permission, ...] = ()
+    _initial: dict[tuple[str, str, str], Value] | None = field(default=None, init=False, repr=False, compare=False)
 
     def denied(self, person: str, role: str, device: Device) -> frozenset[str]:
         """Everything the permissions section denies this actor on this device."""
@@ -148,13 +149,16 @@ class Home:
         return [d for d in self.devices.values() if d.area == area]
 
     def initial_state(self) -> dict[tuple[str, str, str], Value]:
-        """Every property's starting value, keyed by (device, service, property)."""
-        state: dict[tuple[str, str, str], Value] = {}
-        for dev in self.devices.values():
-            for svc, prop in dev.spec.iter_properties():
-                key = (svc, prop.name)
-                state[(dev.id, svc, prop.name)] = dev.initial.get(key, initial_value(prop))
-        return state
+        """Every property's starting value, keyed by (device, service, property) (a fresh dict each call)."""
+        cached = self._initial
+        if cached is None:  # computed once: a fleet worker starts thousands of homes from one template
+            cached = {}
+            for dev in self.devices.values():
+                for svc, prop in dev.spec.iter_properties():
+                    key = (svc, prop.name)
+                    cached[(dev.id, svc, prop.name)] = dev.initial.get(key, initial_value(prop))
+            object.__setattr__(self, "_initial", cached)
+        return dict(cached)
 
 
 # ---- raw schema (pydantic, boundary only) ----
