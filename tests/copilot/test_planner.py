@@ -81,3 +81,22 @@ def test_setup_shapes() -> None:
     assert a == b == {("kitchen_light", "light", "on"): True, ("kitchen_light", "light", "brightness"): 10}
     with pytest.raises(CopilotError):
         setup_values(home, {"nope": {"on": True}})
+
+
+@pytest.mark.parametrize(("text", "status", "new"), [
+    ("set the living room air conditioner to 72", "done", 22.0),  # only a Fahrenheit setting fits 16–30 °C
+    ("set the living room air conditioner to 80 degrees", "done", 26.5),
+    ("set the living room air conditioner to 72°", "done", 22.0),
+    ("set the living room air conditioner to 25", "done", 25.0),  # a Celsius setting stays Celsius
+    ("set the living room air conditioner to 72 celsius", "refused", None),  # said in Celsius: no guess
+    ("set the living room air conditioner to 72°C", "refused", None),
+    ("把客厅空调调到72度", "refused", None),  # 度 in Chinese is Celsius
+    ("set the living room air conditioner to 5", "refused", None),  # no reading of 5 fits
+    ("set the living room air conditioner to 200", "refused", None),
+    ("set the water heater to 95", "refused", None),  # not room climate: no Fahrenheit guess
+])
+async def test_a_thermostat_setting_only_fahrenheit_can_mean_is_read_as_fahrenheit(
+        sandbox: Sandbox, text: str, status: str, new: float | None) -> None:
+    result = await sandbox.ask(text)
+    assert result.status == status, result.reply
+    assert [c["new"] for c in result.changes] == ([new] if new is not None else [])

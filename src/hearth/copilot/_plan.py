@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -322,6 +323,9 @@ def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, n
         canonical = prop.validate(value)
     except SpecError as exc:
         rng = prop.range
+        meant = _fahrenheit_meant(prop, frame, number, value)
+        if meant is not None:
+            return Command(device.id, svc, property=prop.name, value=meant)
         if rng is not None and isinstance(value, int | float) and not isinstance(value, bool):
             return Issue("refused", "out_of_range", {
                 "device": name, "what": what, "value": value_text(prop, value, frame.lang),
@@ -329,6 +333,25 @@ def _set_value(index: HomeIndex, device: Device, frame: Frame, snap: Snapshot, n
                                                                                           frame.lang)})
         return Issue("refused", "bad_value", {"device": name, "value": value, "why": str(exc)})
     return Command(device.id, svc, property=prop.name, value=canonical)
+
+
+_CELSIUS_SAID = re.compile(r"celsius|centigrade|°\s*c\b|\d\s*c\b", re.IGNORECASE)
+
+
+def _fahrenheit_meant(prop: PropertySpec, frame: Frame, number: Number | None, value: Value) -> Value | None:
+    """"Set the thermostat to 70": a bare English room-temperature setting no Celsius thermostat takes, but that is
+    a Fahrenheit one inside its range, is taken as Fahrenheit (in half degrees Celsius). Only for room climate
+    (a range topping out at 40 °C or below, values of 45–95): a water heater's 95 stays a refused 95 °C, and
+    anything said in Celsius stays Celsius."""
+    if (prop.unit != "celsius" or frame.lang != "en" or number is None or number.relative
+            or not isinstance(value, int | float) or isinstance(value, bool) or prop.range is None
+            or prop.range.max > 40 or not 45 <= value <= 95 or _CELSIUS_SAID.search(frame.text)):
+        return None
+    celsius = round((float(value) - 32) * 5 / 9 * 2) / 2
+    try:
+        return prop.validate(int(celsius) if prop.format is Format.INT and celsius.is_integer() else celsius)
+    except SpecError:
+        return None
 
 
 def _value_for(prop: PropertySpec, frame: Frame, number: Number | None, current: Value | None) -> Value | Issue:

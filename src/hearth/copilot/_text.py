@@ -135,7 +135,7 @@ def normalize(text: str) -> str:
     """Fold width and case, turn numerals into digits and spell units the same way in both languages."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("’", "'").replace("'", "").replace("。", " ").replace("、", ",").replace("℃", "度")
-    text = re.sub(r"(\d)\s*°\s*c\b", r"\1度", text)
+    text = re.sub(r"(\d)\s*°\s*c\b", r"\1 celsius", text)
     text = re.sub(r"(\d)\s*°", r"\1度", text)
     text = re.sub(r"(\d)-(\d)", r"\1 \2", text)
     text = re.sub(r"-", " ", text)
