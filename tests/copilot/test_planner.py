@@ -100,3 +100,36 @@ async def test_a_thermostat_setting_only_fahrenheit_can_mean_is_read_as_fahrenhe
     result = await sandbox.ask(text)
     assert result.status == status, result.reply
     assert [c["new"] for c in result.changes] == ([new] if new is not None else [])
+
+
+KIND_NAMED_HOME = """\
+home: {id: k, name: K}
+areas:
+  - {id: hall, name: Hall}
+  - {id: bedroom, name: Bedroom}
+  - {id: yard, name: Yard}
+devices:
+  - {id: front_door, name: Front Door, area: hall, type: lock}
+  - {id: back_door, name: Back Door, area: yard, type: lock}
+  - {id: nightstand, name: Nightstand Lamp, area: bedroom, type: light}
+  - {id: hall_light, name: Hall light, area: hall, type: light}
+  - {id: yard_light, name: Yard light, area: yard, type: light}
+"""
+
+
+@pytest.mark.parametrize(("text", "status", "device"), [
+    ("锁上前门", "done", "front_door"),  # 前门 is a front door: the lock of that name, not every lock
+    ("锁上后门", "done", "back_door"),
+    ("打开床头灯", "done", "nightstand"),  # 床头灯 is a bedside lamp: the Nightstand Lamp
+    ("lock the back door", "done", "back_door"),
+    ("锁上门", "clarify", None),  # a kind said alone still asks which
+    ("打开灯", "clarify", None),
+])
+async def test_a_kind_word_that_is_part_of_one_device_s_name_means_that_device(
+        text: str, status: str, device: str | None) -> None:
+    from hearth.model import parse_home
+
+    home = parse_home(KIND_NAMED_HOME, "kinds")
+    result = await Sandbox(home, Copilot(home)).ask(text, confirm=True)
+    assert result.status == status, result.reply
+    assert [c["device"] for c in result.commands] == ([device] if device else [])

@@ -233,6 +233,14 @@ def _resolve_one(index: HomeIndex, frame: Frame, need: Need | None, context: tup
         inside = [d for d in _flat(frame.typed_cores) if home.devices[d].area in (areas or near)]
         if len(inside) == 1:
             return Targets(tuple(inside), areas)
+    if frame.typed_cores and not areas and not _wants_all(frame):
+        # "锁上前门", "床头灯": a word that is both a kind and part of some devices' names means the one device of
+        # that kind so named (the Front Door lock, not every lock; the Nightstand Lamp, not every light).
+        kinds = set(_flat(frame.types))
+        named = [d for d in dict.fromkeys(_flat(frame.typed_cores))
+                 if home.devices[d].type in kinds and d not in index.room_named]  # not "Bedroom light" for "light"
+        if len(named) == 1:
+            return Targets(tuple(named), areas)
     types = _flat(frame.types) or (_flat(frame.weak_types) if not frame.car_parts else [])
     wanted = frame.props and not set(frame.verbs) - {"up", "down"}
     if wanted and not frame.types and areas and need is not None and not any(
