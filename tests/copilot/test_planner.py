@@ -133,3 +133,29 @@ async def test_a_kind_word_that_is_part_of_one_device_s_name_means_that_device(
     result = await Sandbox(home, Copilot(home)).ask(text, confirm=True)
     assert result.status == status, result.reply
     assert [c["device"] for c in result.commands] == ([device] if device else [])
+
+
+ROOM_OF_HOME = """\
+home: {id: r, name: R}
+areas:
+  - {id: emmas_room, name: Emma's Room}
+  - {id: lounge, name: Lounge}
+people:
+  - {id: emma, name: Emma, role: child}
+devices:
+  - {id: emma_sensor, name: Room sensor, area: emmas_room, type: temperature-humidity-sensor,
+     state: {relative-humidity: 44}}
+  - {id: lounge_sensor, name: Lounge sensor, area: lounge, type: temperature-humidity-sensor,
+     state: {relative-humidity: 61}}
+"""
+
+
+@pytest.mark.parametrize("text", ["Emma房间湿度多少", "Emma的房间湿度多少", "Emma的卧室湿度多少",
+                                  "what's the humidity in Emma's room"])
+async def test_a_room_named_in_english_after_a_person_is_reached_in_chinese_too(text: str) -> None:
+    from hearth.model import parse_home
+
+    home = parse_home(ROOM_OF_HOME, "room of")
+    result = await Sandbox(home, Copilot(home)).ask(text)
+    assert result.status == "answered", result.reply
+    assert "44" in result.reply and "61" not in result.reply

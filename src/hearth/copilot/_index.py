@@ -97,6 +97,9 @@ def _join(tokens: Iterable[str]) -> str:
     return out
 
 
+_ROOM_ZH = (("房", "间"), ("的", "房", "间"), ("卧", "室"), ("的", "卧", "室"), ("屋",), ("的", "屋"))
+
+
 class HomeIndex:
     """Everything the copilot precomputes about one home, so a sentence costs O(its length)."""
 
@@ -166,6 +169,16 @@ class HomeIndex:
         for head, ids in owners.items():
             if len(ids) == 1 and not table.get(head):
                 table[head].append((AREA, next(iter(ids))))
+        people = {key[0]: key for p in home.people.values() for key in self._names(p.name, p.aliases)
+                  if len(key) == 1 and key[0].isascii()}
+        for area in home.areas.values():
+            for key in self._names(area.name, area.aliases):
+                # "Emma's Room" is also "Emma房间", "Emma的卧室" when Emma lives here (a room named in English).
+                owner = people.get(key[0]) or people.get(key[0][:-1]) if len(key) == 2 else None
+                if owner is not None and key[-1] in ("room", "bedroom"):
+                    for said in _ROOM_ZH:
+                        if not table.get(owner + said):
+                            table[owner + said].append((AREA, area.id))
         for head, ids in heads.items():
             if len(ids) == 1 and not any(k == AREA for k, _ in table.get(head, ())):
                 table[head].append((AREA, next(iter(ids))))
