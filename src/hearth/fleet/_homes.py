@@ -20,10 +20,6 @@ class HomeCache:
         self.runtimes: dict[str, HomeRuntime] = {}
         self.unknown = 0
 
-    def get(self, home: str) -> HomeRuntime | None:
-        """A loaded home's runtime."""
-        return self.runtimes.get(home)
-
     async def load(self, homes: Mapping[str, tuple[int, float]]) -> list[HomeRuntime]:
         """Load and start homes not yet in the cache: home → (partition, clock start if it never ran)."""
         missing = [h for h in homes if h not in self.runtimes]

@@ -107,15 +107,6 @@ class Prepared:
     handled: int
 
 
-async def handle_batch(delivered: Sequence[Delivered], parts: dict[int, Partition], worker: str, db: FleetDb,
-                       homes: HomeCache, publisher: Publisher) -> int:
-    """Run and commit one batch; returns how many messages it handled (those already run are skipped)."""
-    prepared = await run_batch(delivered, parts, homes, publisher)
-    if prepared is None:
-        return 0
-    return await commit_prepared(prepared, parts, worker, db, publisher)
-
-
 async def run_batch(delivered: Sequence[Delivered], parts: dict[int, Partition], homes: HomeCache,
                     publisher: Publisher) -> Prepared | None:
     """Run a batch through its homes' engines and gather what to commit; None when nothing in it is new.

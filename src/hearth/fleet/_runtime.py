@@ -151,19 +151,9 @@ class HomeRuntime:
 
     async def advance_to(self, when: float) -> None:
         """Move the home's clock forward to `when`, running timers that come due on the way."""
-        delta = when - self.clock.now()
-        if delta <= 0:
-            return
-        due = self.clock.next_due()
-        if due is None or due > when:
-            self.clock.advance(delta)  # nothing due: a plain jump, no event-loop rounds
-            return
-        self._cause = "t"
-        clock = self.clock
-        while (due := clock.next_due()) is not None and due <= when:
-            clock.advance(max(0.0, due - clock.now()))  # runs every callback due at that instant
+        while self.step_due(when):
             await settle(ROUNDS)  # a woken rule run continues to its next wait or its end
-        clock.advance(when - clock.now())
+        self.clock.advance(max(0.0, when - self.clock.now()))
 
     def feed_now(self, message: Message) -> bool:
         """Handle a reading at once if no timer of the home comes due before it; False leaves it to `feed`."""
@@ -198,14 +188,14 @@ class HomeRuntime:
         await self.commands.execute(request.to_command(), request.actor)
 
     async def feed(self, message: Message) -> None:
-        """Handle one message: move time to its timestamp, then apply the reading or run the command (a reload
-        only moves time here: rebuilding the home is `HomeCache.reload`)."""
+        """Handle one message on its own (a worker moves many homes in lock-step with `step_due` and `feed_now`
+        instead): move time to its timestamp, then apply the reading or run the command (a reload only moves
+        time here: rebuilding the home is `HomeCache.reload`)."""
         await self.advance_to(message.time)
         if isinstance(message, CommandRequest):
-            self._cause = message.id
-            await self.commands.execute(message.to_command(), message.actor)
-        elif isinstance(message, Reading) and not message.is_tick:
-            self._apply(message)
+            await self.run_command(message)
+        elif isinstance(message, Reading):
+            self.feed_now(message)
 
     def _apply(self, reading: Reading) -> None:
         self._cause = reading.id
